@@ -1,0 +1,56 @@
+# Fettle: `make run` to try it, `make test` to test it. See README.md.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PORT
+
+.PHONY: run test test-pg test-browser install install-test vendor migrate lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed vendor
+install-test: $(VENV)/.installed-test vendor
+
+# htmx and Pico CSS come from the npm registry into the ignored static/vendor/.
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor/htmx static/vendor/pico
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico/
+	touch $@
+
+vendor: static/vendor/.installed
+
+migrate: install
+	$(BIN)/flask --app app db upgrade
+
+run: install
+	$(BIN)/flask --app app serve --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-pg: install-test
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m bench.pages
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,45 @@
+"""Fettle's data model: one module per aggregate, re-exported here."""
+
+from .asset import ASSET_STATUSES, CRITICALITIES, Asset
+from .audit import AuditEvent
+from .base import BaseModel, db, is_postgres, open_database, utcnow
+from .client import Client
+from .location import TIMEZONES, Location
+from .organisation import Organisation
+from .project import PROJECT_STATUSES, Project
+from .user import ROLES, ManagerLocation, ProjectMember, User
+
+MODELS = [
+    Organisation,
+    Location,
+    Client,
+    Project,
+    User,
+    ManagerLocation,
+    ProjectMember,
+    Asset,
+    AuditEvent,
+]
+
+__all__ = [
+    "ASSET_STATUSES",
+    "CRITICALITIES",
+    "MODELS",
+    "PROJECT_STATUSES",
+    "ROLES",
+    "TIMEZONES",
+    "Asset",
+    "AuditEvent",
+    "BaseModel",
+    "Client",
+    "Location",
+    "ManagerLocation",
+    "Organisation",
+    "Project",
+    "ProjectMember",
+    "User",
+    "db",
+    "is_postgres",
+    "open_database",
+    "utcnow",
+]

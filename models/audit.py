@@ -1,0 +1,59 @@
+"""Audit events, and the base class for rows whose changes are audited."""
+
+import contextvars
+import datetime
+import decimal
+import json
+
+from peewee import CharField, ForeignKeyField, IntegerField, TextField
+
+from .base import BaseModel
+from .organisation import Organisation
+from .user import User
+
+# The client address of the request being served, set by the app for each request.
+request_ip = contextvars.ContextVar("request_ip", default=None)
+
+
+def _plain(value):
+    if isinstance(value, BaseModel):
+        return value.id
+    if isinstance(value, (datetime.date, datetime.datetime, decimal.Decimal)):
+        return str(value)
+    return value
+
+
+class AuditEvent(BaseModel):
+    organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    action = CharField(max_length=40)
+    entity_type = CharField(max_length=40)
+    entity_id = IntegerField(null=True)
+    summary = CharField(max_length=300, default="")
+    changes = TextField(default="{}")
+    ip = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = (
+            (("organisation", "entity_type", "entity_id", "created_at"), False),
+            (("organisation", "created_at"), False),
+        )
+
+    @classmethod
+    def record(cls, actor, action, entity=None, changes=None, organisation_id=None, summary=""):
+        """Write one audit row; called inside the transaction of the change it describes."""
+        changes = {k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()}
+        org_id = organisation_id or (actor.organisation_id if actor else entity.organisation_id)
+        return cls.create(
+            organisation=org_id,
+            user=actor.id if actor else None,
+            action=action,
+            entity_type=type(entity).__name__.lower() if entity is not None else "",
+            entity_id=entity.id if entity is not None else None,
+            summary=summary or (str(entity) if entity is not None else "")[:300],
+            changes=json.dumps(changes, default=str),
+            ip=request_ip.get(),
+        )
+
+    def change_list(self):
+        return json.loads(self.changes or "{}")

@@ -1,0 +1,93 @@
+"""List pages: search, sort, filters and pagination from the URL, all done in the database."""
+
+import math
+from dataclasses import dataclass, field
+
+from flask import request
+from peewee import fn
+
+PER_PAGE_CHOICES = (25, 50, 100)
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    q: str
+    filters: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_index(self):
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self):
+        return min(self.total, self.page * self.per_page)
+
+
+def _int_arg(name, default):
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 9 else default
+
+
+def search_terms():
+    return request.args.get("q", "").strip()[:100].replace("\x00", "")
+
+
+def paginate(query, sorts, default_sort, search_fields=(), filters=None):
+    """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
+
+    `sorts` maps a sort name to its column; the row id breaks ties so paging is stable.
+    Unknown sorts and out-of-range pages fall back to something sensible, never an error.
+    """
+    notices = []
+    q = search_terms()
+    if q and search_fields:
+        condition = None
+        for column in search_fields:
+            term = column.contains(q)
+            condition = term if condition is None else condition | term
+        query = query.where(condition)
+
+    sort = request.args.get("sort", default_sort)
+    key = sort.lstrip("-")
+    if key not in sorts:
+        if sort:
+            notices.append("That sort order is not available; showing the default.")
+        sort, key = default_sort, default_sort.lstrip("-")
+    column, model = sorts[key], query.model
+    if sort.startswith("-"):
+        query = query.order_by(column.desc(), model.id.desc())
+    else:
+        query = query.order_by(column.asc(), model.id.asc())
+
+    per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
+    if per_page not in PER_PAGE_CHOICES:
+        per_page = PER_PAGE_CHOICES[0]
+    total = query.order_by().select(fn.COUNT(model.id)).scalar() or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = _int_arg("page", 1) or 1
+    if page > pages:
+        notices.append(f"There is no page {page}; showing page {pages}, the last.")
+        page = pages
+    rows = list(query.paginate(page, per_page))
+    return Page(rows, total, page, per_page, sort, q, filters or {}, notices)
+
+
+def choice_arg(name, allowed):
+    """A filter value from the URL, kept only when it is one of the allowed values."""
+    value = request.args.get(name, "")
+    return value if value in allowed else ""
+
+
+def id_arg(name):
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
