@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test test-pg test-browser install install-test vendor migrate lint bench clean
+.PHONY: run test test-pg install install-test vendor chromium migrate lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed vendor
-install-test: $(VENV)/.installed-test vendor
+install-test: $(VENV)/.installed-test vendor chromium
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 # htmx and Pico CSS come from the npm registry into the ignored static/vendor/.
 static/vendor/.installed: package.json package-lock.json

@@ -7,7 +7,7 @@ from models import ASSET_STATUSES, CRITICALITIES, Asset, Client, Project
 from models.visibility import can_manage, visible
 
 from .access import manager_required, visible_or_404
-from .forms import AssetForm, labelled
+from .forms import AssetForm, as_choices, labelled
 from .listing import choice_arg, id_arg, paginate
 from .rendering import render
 from .saving import archive_or_restore, save_form
@@ -35,7 +35,7 @@ def _project_choices():
 
 def _asset_form(asset=None):
     form = AssetForm(obj=asset)
-    form.project_id.choices = _project_choices()
+    form.project_id.choices = as_choices(_project_choices())
     if asset is not None and request.method == "GET" and asset.parent_id:
         form.parent_tag.data = asset.parent.tag
     return form

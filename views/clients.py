@@ -8,7 +8,7 @@ from models import Client, Location, Project
 from models.visibility import can_manage, visible
 
 from .access import manager_required, visible_or_404
-from .forms import ClientForm
+from .forms import ClientForm, as_choices
 from .listing import id_arg, paginate
 from .rendering import render
 from .saving import archive_or_restore, save_form
@@ -82,7 +82,7 @@ def _build(form):
 def new():
     """Add a client at one of the user's locations."""
     form = ClientForm()
-    form.location_id.choices = _location_choices()
+    form.location_id.choices = as_choices(_location_choices())
     if request.method == "GET":
         form.location_id.data = id_arg("location")
     return save_form(
@@ -102,7 +102,7 @@ def edit(client_id):
     """Change a client's details or move it to another location (its projects follow)."""
     client = visible_or_404(Client, client_id)
     form = ClientForm(obj=client)
-    form.location_id.choices = _location_choices()
+    form.location_id.choices = as_choices(_location_choices())
     return save_form(
         form,
         "clients/form.html",

@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from models import ASSET_STATUSES, CRITICALITIES, PROJECT_STATUSES, TIMEZONES
@@ -42,6 +43,11 @@ class FettleForm(FlaskForm):
         return valid
 
 
+def as_choices(pairs):
+    """(value, label) pairs as WTForms options (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def labelled(choices, labels=None):
     return [(c, (labels or {}).get(c, c.replace("_", " ").capitalize())) for c in choices]
 
@@ -54,7 +60,9 @@ class LoginForm(FettleForm):
 
 class LocationForm(FettleForm):
     name = StringField("Name", validators=[InputRequired(), Length(max=120)])
-    timezone = SelectField("Time zone", choices=[(t, t) for t in TIMEZONES], default="UTC")
+    timezone = SelectField(
+        "Time zone", choices=as_choices((t, t) for t in TIMEZONES), default="UTC"
+    )
     address = TextAreaField("Address", validators=[Optional(), Length(max=2000)])
 
 
@@ -73,7 +81,7 @@ class ProjectForm(FettleForm):
     code = StringField("Code", validators=[InputRequired(), Length(max=40)])
     name = StringField("Name", validators=[InputRequired(), Length(max=160)])
     client_id = SelectField("Client", coerce=int)
-    status = SelectField("Status", choices=labelled(PROJECT_STATUSES), default="active")
+    status = SelectField("Status", choices=as_choices(labelled(PROJECT_STATUSES)), default="active")
     start_date = DateField("Start date", validators=[Optional()])
     end_date = DateField("End date", validators=[Optional()])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
@@ -102,6 +110,10 @@ class AssetForm(FettleForm):
     serial = StringField("Serial number", validators=[Optional(), Length(max=80)])
     install_date = DateField("Install date", validators=[Optional()])
     warranty_end = DateField("Warranty ends", validators=[Optional()])
-    status = SelectField("Status", choices=labelled(ASSET_STATUSES), default="operational")
-    criticality = SelectField("Criticality", choices=labelled(CRITICALITIES), default="medium")
+    status = SelectField(
+        "Status", choices=as_choices(labelled(ASSET_STATUSES)), default="operational"
+    )
+    criticality = SelectField(
+        "Criticality", choices=as_choices(labelled(CRITICALITIES)), default="medium"
+    )
     description = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])

@@ -8,7 +8,7 @@ from models import PROJECT_STATUSES, Asset, Client, Project, ProjectMember, User
 from models.visibility import can_manage, visible
 
 from .access import manager_required, visible_or_404
-from .forms import ProjectForm, labelled
+from .forms import ProjectForm, as_choices, labelled
 from .listing import choice_arg, id_arg, paginate
 from .rendering import render
 from .saving import archive_or_restore, save_form
@@ -105,7 +105,7 @@ def _build(form):
 def new():
     """Start a project for a client."""
     form = ProjectForm()
-    form.client_id.choices = _client_choices()
+    form.client_id.choices = as_choices(_client_choices())
     if request.method == "GET":
         form.client_id.data = id_arg("client")
     return save_form(
@@ -125,7 +125,7 @@ def edit(project_id):
     """Change a project, or move it to another client (its assets follow)."""
     project = visible_or_404(Project, project_id)
     form = ProjectForm(obj=project)
-    form.client_id.choices = _client_choices()
+    form.client_id.choices = as_choices(_client_choices())
     return save_form(
         form,
         "projects/form.html",

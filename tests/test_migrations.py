@@ -1,0 +1,66 @@
+"""Every migration goes up, all the way down, and up again; the result matches the models."""
+import pytest
+from peewee import PostgresqlDatabase
+from playhouse.schema_diff import diff_models
+
+import migrations
+from conftest import TEST_DATABASE_URL
+from models import MODELS
+from models.base import _build_database
+
+
+@pytest.fixture
+def scratch_database(tmp_path):
+    """A database of its own, so the suite's database is left alone."""
+    if TEST_DATABASE_URL:
+        admin = _build_database(TEST_DATABASE_URL, pooled=False)
+        with admin.connection_context():
+            admin.execute_sql("DROP DATABASE IF EXISTS fettle_migrations_test")
+            admin.execute_sql("CREATE DATABASE fettle_migrations_test")
+        base = TEST_DATABASE_URL.rsplit("/", 1)[0]
+        database = _build_database(f"{base}/fettle_migrations_test", pooled=False)
+    else:
+        database = _build_database(f"sqlite:///{tmp_path / 'migrations.db'}", pooled=False)
+    database.connect()
+    yield database
+    database.close()
+    if TEST_DATABASE_URL:
+        with admin.connection_context():
+            admin.execute_sql("DROP DATABASE IF EXISTS fettle_migrations_test")
+
+
+def app_tables(database):
+    return {t for t in database.get_tables() if t != "schema_migration"}
+
+
+def test_up_down_up_matches_models(scratch_database):
+    database = scratch_database
+    names = [m.name for m in migrations.runner(database).migrations()]
+    assert names, "no migrations found"
+
+    assert migrations.upgrade(database) == names
+    assert app_tables(database) == {m._meta.table_name for m in MODELS}
+    with database.bind_ctx(MODELS):
+        assert not diff_models(database, MODELS), str(diff_models(database, MODELS))
+
+    assert migrations.downgrade(database, steps=len(names)) == list(reversed(names))
+    assert app_tables(database) == set()
+    assert all(m.applied is None for m in migrations.runner(database).status())
+
+    assert migrations.upgrade(database) == names
+    with database.bind_ctx(MODELS):
+        assert not diff_models(database, MODELS), str(diff_models(database, MODELS))
+    assert migrations.upgrade(database) == []  # nothing left to apply
+
+
+def test_downgrade_one_step_at_a_time(scratch_database):
+    database = scratch_database
+    names = [m.name for m in migrations.runner(database).migrations()]
+    migrations.upgrade(database)
+    for name in reversed(names):
+        assert migrations.downgrade(database, steps=1) == [name]
+    assert migrations.downgrade(database, steps=1) == []
+
+
+def test_postgres_is_used_when_asked(scratch_database):
+    assert isinstance(scratch_database, PostgresqlDatabase) == bool(TEST_DATABASE_URL)
