@@ -172,7 +172,9 @@ def edit(asset_id):
 
 
 @bp.route("/<id:asset_id>/archive", methods=["POST"], defaults={"restore": False})
-@bp.route("/<id:asset_id>/restore", methods=["POST"], defaults={"restore": True})
+@bp.route(
+    "/<id:asset_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
+)
 @manager_required
 def archive(asset_id, restore):
     """Take an asset out of the lists (its page and history stay), or bring it back."""

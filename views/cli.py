@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import current_app
+from werkzeug.serving import run_simple
 
 import migrations
 from models import Organisation, User, db
@@ -113,7 +114,7 @@ def serve(host, port):
         click.echo(f"    {email:24} {role}")
     click.echo("\n  Worker and scheduler are running. Press Ctrl-C to stop.\n")
     try:
-        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         if consumer.poll() is None:
             consumer.send_signal(signal.SIGINT)

@@ -116,7 +116,9 @@ def edit(client_id):
 
 
 @bp.route("/<id:client_id>/archive", methods=["POST"], defaults={"restore": False})
-@bp.route("/<id:client_id>/restore", methods=["POST"], defaults={"restore": True})
+@bp.route(
+    "/<id:client_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
+)
 @manager_required
 def archive(client_id, restore):
     """Archive a client once its projects are archived, or restore it."""

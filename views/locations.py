@@ -107,7 +107,9 @@ def edit(location_id):
 
 
 @bp.route("/<id:location_id>/archive", methods=["POST"], defaults={"restore": False})
-@bp.route("/<id:location_id>/restore", methods=["POST"], defaults={"restore": True})
+@bp.route(
+    "/<id:location_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
+)
 @manager_required
 def archive(location_id, restore):
     """Archive a location once no active client is served from it, or restore it."""

@@ -139,7 +139,9 @@ def edit(project_id):
 
 
 @bp.route("/<id:project_id>/archive", methods=["POST"], defaults={"restore": False})
-@bp.route("/<id:project_id>/restore", methods=["POST"], defaults={"restore": True})
+@bp.route(
+    "/<id:project_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
+)
 @manager_required
 def archive(project_id, restore):
     """Archive a project once its assets are archived, or restore it."""
