@@ -97,10 +97,13 @@ def test_session_cookie_flags(client, auth, admin):
 
 
 def test_expired_session_answers_in_place_for_htmx(client):
-    response = client.get("/assets", headers={"HX-Request": "true"})
+    response = client.get("/assets", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://localhost/assets?q=pump"})
     assert response.status_code == 401
     assert response.headers["HX-Retarget"] == "#messages"
-    assert "Sign in again" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "Sign in again" in text
+    assert "/login?next=/assets?q%3Dpump" in text
 
 
 # CSRF is on in these tests, as in production.

@@ -1,5 +1,7 @@
 """Blueprints, error pages and template helpers, registered on the app by the factory."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -13,6 +15,12 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2**31 - 1)
+
+
+def _local_part(url):
+    """The path and query of a full URL (HTMX reports the page's URL in full)."""
+    parts = urlsplit(url or "")
+    return parts.path + ("?" + parts.query if parts.query else "")
 
 
 def register_views(app: Flask):
@@ -36,7 +44,7 @@ def register_views(app: Flask):
             return message_response(
                 "Your session has ended. <a href='{url}'>Sign in again</a> to continue.",
                 401,
-                url=url_for("auth.login", next=request.headers.get("HX-Current-URL", "")),
+                url=url_for("auth.login", next=_local_part(request.headers.get("HX-Current-URL"))),
             )
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error="sign in required"), 401

@@ -15,8 +15,18 @@ def visible_or_404(model, row_id):
     return row
 
 
+def manageable_or_404(model, row_id):
+    """A row to edit, archive or restore: 404 when the user may not see it (so a hidden row
+    is never confirmed), 403 when they see it but their role may not change it."""
+    row = visible_or_404(model, row_id)
+    if not can_manage(current_user):
+        abort(403)
+    return row
+
+
 def manager_required(view):
-    """Admins and managers only. Rows are looked up first, so a hidden row still 404s."""
+    """Admins and managers only, for pages that start from no row (a "new" form). Pages of
+    one row look it up with manageable_or_404 instead, so a hidden row still 404s."""
 
     @wraps(view)
     @login_required

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from models import ASSET_STATUSES, CRITICALITIES, Asset, Client, Project
 from models.visibility import can_manage, visible
 
-from .access import manager_required, visible_or_404
+from .access import manageable_or_404, manager_required, visible_or_404
 from .forms import AssetForm, as_choices, labelled
 from .listing import choice_arg, id_arg, paginate
 from .rendering import render
@@ -154,10 +154,10 @@ def new():
 
 
 @bp.route("/<id:asset_id>/edit", methods=["GET", "POST"])
-@manager_required
+@login_required
 def edit(asset_id):
     """Change an asset's details, project or parent."""
-    asset = visible_or_404(Asset, asset_id)
+    asset = manageable_or_404(Asset, asset_id)
     form = _asset_form(asset)
     return save_form(
         form,
@@ -175,10 +175,10 @@ def edit(asset_id):
 @bp.route(
     "/<id:asset_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
 )
-@manager_required
+@login_required
 def archive(asset_id, restore):
     """Take an asset out of the lists (its page and history stay), or bring it back."""
-    asset = visible_or_404(Asset, asset_id)
+    asset = manageable_or_404(Asset, asset_id)
     return archive_or_restore(
         asset,
         restore,

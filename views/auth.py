@@ -50,7 +50,10 @@ def login():
 @login_required
 def logout():
     """Sign out here and end the session on the server side too."""
-    current_user.end_sessions()
+    user = current_user._get_current_object()
+    with db.atomic():
+        user.end_sessions()
+        AuditEvent.record(user, "sign_out", user)
     logout_user()
     session.clear()
     flash("You have signed out.", "info")

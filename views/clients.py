@@ -7,7 +7,7 @@ from peewee import fn
 from models import Client, Location, Project
 from models.visibility import can_manage, visible
 
-from .access import manager_required, visible_or_404
+from .access import manageable_or_404, manager_required, visible_or_404
 from .forms import ClientForm, as_choices
 from .listing import id_arg, paginate
 from .rendering import render
@@ -97,10 +97,10 @@ def new():
 
 
 @bp.route("/<id:client_id>/edit", methods=["GET", "POST"])
-@manager_required
+@login_required
 def edit(client_id):
     """Change a client's details or move it to another location (its projects follow)."""
-    client = visible_or_404(Client, client_id)
+    client = manageable_or_404(Client, client_id)
     form = ClientForm(obj=client)
     form.location_id.choices = as_choices(_location_choices())
     return save_form(
@@ -119,10 +119,10 @@ def edit(client_id):
 @bp.route(
     "/<id:client_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
 )
-@manager_required
+@login_required
 def archive(client_id, restore):
     """Archive a client once its projects are archived, or restore it."""
-    client = visible_or_404(Client, client_id)
+    client = manageable_or_404(Client, client_id)
     return archive_or_restore(
         client,
         restore,

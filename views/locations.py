@@ -7,7 +7,7 @@ from peewee import fn
 from models import Client, Location, Project
 from models.visibility import can_create_location, can_manage, visible
 
-from .access import manager_required, visible_or_404
+from .access import manageable_or_404, manager_required, visible_or_404
 from .forms import LocationForm
 from .listing import paginate
 from .rendering import render
@@ -99,10 +99,10 @@ def new():
 
 
 @bp.route("/<id:location_id>/edit", methods=["GET", "POST"])
-@manager_required
+@login_required
 def edit(location_id):
     """Rename a location, or change its address or time zone."""
-    location = visible_or_404(Location, location_id)
+    location = manageable_or_404(Location, location_id)
     return _save(LocationForm(obj=location), location)
 
 
@@ -110,10 +110,10 @@ def edit(location_id):
 @bp.route(
     "/<id:location_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
 )
-@manager_required
+@login_required
 def archive(location_id, restore):
     """Archive a location once no active client is served from it, or restore it."""
-    location = visible_or_404(Location, location_id)
+    location = manageable_or_404(Location, location_id)
     return archive_or_restore(
         location,
         restore,

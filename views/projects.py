@@ -7,7 +7,7 @@ from peewee import fn
 from models import PROJECT_STATUSES, Asset, Client, Project, ProjectMember, User
 from models.visibility import can_manage, visible
 
-from .access import manager_required, visible_or_404
+from .access import manageable_or_404, manager_required, visible_or_404
 from .forms import ProjectForm, as_choices, labelled
 from .listing import choice_arg, id_arg, paginate
 from .rendering import render
@@ -120,10 +120,10 @@ def new():
 
 
 @bp.route("/<id:project_id>/edit", methods=["GET", "POST"])
-@manager_required
+@login_required
 def edit(project_id):
     """Change a project, or move it to another client (its assets follow)."""
-    project = visible_or_404(Project, project_id)
+    project = manageable_or_404(Project, project_id)
     form = ProjectForm(obj=project)
     form.client_id.choices = as_choices(_client_choices())
     return save_form(
@@ -142,10 +142,10 @@ def edit(project_id):
 @bp.route(
     "/<id:project_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
 )
-@manager_required
+@login_required
 def archive(project_id, restore):
     """Archive a project once its assets are archived, or restore it."""
-    project = visible_or_404(Project, project_id)
+    project = manageable_or_404(Project, project_id)
     return archive_or_restore(
         project,
         restore,
