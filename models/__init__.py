@@ -4,7 +4,9 @@ from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
 from .client import Client
+from .document import DOCUMENT_KINDS, Document
 from .location import TIMEZONES, Location
+from .meter import Meter, MeterReading
 from .organisation import Organisation
 from .project import PROJECT_STATUSES, Project
 from .user import ROLES, ManagerLocation, ProjectMember, User
@@ -19,10 +21,17 @@ MODELS = [
     ProjectMember,
     Asset,
     AuditEvent,
+    Meter,
+    MeterReading,
+    Document,
 ]
 
 __all__ = [
     "ASSET_STATUSES",
+    "DOCUMENT_KINDS",
+    "Document",
+    "Meter",
+    "MeterReading",
     "CRITICALITIES",
     "MODELS",
     "PROJECT_STATUSES",

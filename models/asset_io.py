@@ -1,0 +1,445 @@
+"""CSV import and export of assets: the same columns both ways, so a round trip works.
+
+An import is checked in full first (a preview with row-by-row errors); only a clean file is
+applied, in one transaction, creating new tags and updating existing ones.
+"""
+
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+
+from peewee import JOIN
+
+from .asset import ASSET_STATUSES, CRITICALITIES, Asset
+from .audit import AuditEvent
+from .base import db, utcnow
+from .project import Project
+
+COLUMNS = (
+    "tag",
+    "name",
+    "project_code",
+    "parent_tag",
+    "category",
+    "make",
+    "model",
+    "serial",
+    "install_date",
+    "warranty_end",
+    "status",
+    "criticality",
+    "description",
+)
+REQUIRED = ("tag", "name", "project_code")
+LIMITS = {
+    "tag": 40,
+    "name": 160,
+    "category": 80,
+    "make": 80,
+    "model": 80,
+    "serial": 80,
+    "description": 5000,
+    "parent_tag": 40,
+    "project_code": 40,
+}
+FIELD_OF = {"model": "model_name"}  # CSV column -> model field, where they differ
+MAX_ROWS = 50_000
+COLUMN_HELP = {
+    "tag": "Required. Unique in your organisation; a tag that exists updates that asset.",
+    "name": "Required. What people call it, e.g. 'Chiller 2, roof'.",
+    "project_code": "Required. The code of a project you can see, e.g. NGM-HV.",
+    "parent_tag": "Optional. Tag of the asset this is a component of (same project).",
+    "category": "Optional. e.g. Chiller, Passenger lift, Fire alarm panel.",
+    "make": "Optional. Manufacturer.",
+    "model": "Optional. Manufacturer's model.",
+    "serial": "Optional. Serial number.",
+    "install_date": "Optional. YYYY-MM-DD.",
+    "warranty_end": "Optional. YYYY-MM-DD.",
+    "status": "Optional. " + ", ".join(ASSET_STATUSES) + " (default operational).",
+    "criticality": "Optional. " + ", ".join(CRITICALITIES) + " (default medium).",
+    "description": "Optional. Notes.",
+}
+_FORMULA = re.compile(r"^[=@]|^[+\-][^\d.\s]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (encoding, header, size)."""
+
+
+@dataclass
+class ImportPreview:
+    rows: list = field(default_factory=list)  # (line, values, action)
+    errors: list = field(default_factory=list)  # (line, column, message)
+    columns: tuple = ()
+
+    @property
+    def clean(self):
+        return not self.errors and bool(self.rows)
+
+    @property
+    def creates(self):
+        return sum(1 for *_, action in self.rows if action == "create")
+
+    @property
+    def updates(self):
+        return sum(1 for *_, action in self.rows if action == "update")
+
+
+def template_csv():
+    """The import template: the header, a line of help per column, and an example."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow(
+        [
+            "AHU-0001",
+            "Air handling unit 1, roof",
+            "NGM-HV",
+            "",
+            "Air handling unit",
+            "Daikin",
+            "D-AHU Professional",
+            "DK12-345678",
+            "2019-05-01",
+            "2024-05-01",
+            "operational",
+            "high",
+            "Serves levels 1-3",
+        ]
+    )
+    return out.getvalue()
+
+
+def decode(data):
+    """CSV bytes as text: UTF-8 (with or without BOM) or UTF-16 with a BOM, else a clear no."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "This file is not UTF-8 text. In Excel, save it as 'CSV UTF-8 (Comma delimited)'."
+        ) from None
+
+
+def _parse_date(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _clean_cell(text):
+    text = (text or "").strip()
+    if text.startswith("'") and len(text) > 1 and text[1] in "=+-@":
+        text = text[1:]  # neutralised by our own export
+    return text
+
+
+def read_rows(data):
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader, [])]
+    except csv.Error as exc:
+        raise ImportFileError(f"This is not a readable CSV file ({exc}).") from None
+    if not any(header):
+        raise ImportFileError("The file is empty: the first line must name the columns.")
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise ImportFileError("Column(s) named twice: " + ", ".join(repeated) + ".")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ImportFileError(
+            "Missing required column(s): "
+            + ", ".join(missing)
+            + ". Download the template to see the columns."
+        )
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise ImportFileError("Unknown column(s): " + ", ".join(unknown) + ".")
+    rows = []
+    try:
+        for line_no, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise ImportFileError(f"A file can hold at most {MAX_ROWS:,} assets.")
+            cells = dict(zip(header, cells, strict=False))
+            rows.append((line_no, {h: _clean_cell(c) for h, c in cells.items() if h}))
+    except csv.Error as exc:
+        raise ImportFileError(f"This is not a readable CSV file ({exc}).") from None
+    return tuple(h for h in header if h), rows
+
+
+def _row_values(line, row, errors):
+    """Typed values of one row; problems go to `errors` as (line, column, message)."""
+    values = {}
+    for column, text in row.items():
+        if _CONTROL.search(text):
+            errors.append((line, column, "contains characters that are not allowed"))
+        elif _FORMULA.match(text):
+            errors.append(
+                (line, column, "looks like a spreadsheet formula; remove the leading = + - or @")
+            )
+        elif column in LIMITS and len(text) > LIMITS[column]:
+            errors.append((line, column, f"is longer than {LIMITS[column]} characters"))
+        elif column in ("install_date", "warranty_end"):
+            if text and _parse_date(text) is None:
+                errors.append((line, column, f"'{text}' is not a date: use YYYY-MM-DD"))
+            values[column] = _parse_date(text) if text else None
+        elif column == "status":
+            values[column] = text.lower() or "operational"
+            if values[column] not in ASSET_STATUSES:
+                errors.append(
+                    (line, column, f"'{text}' is not one of " + ", ".join(ASSET_STATUSES))
+                )
+        elif column == "criticality":
+            values[column] = text.lower() or "medium"
+            if values[column] not in CRITICALITIES:
+                errors.append((line, column, f"'{text}' is not one of " + ", ".join(CRITICALITIES)))
+        else:
+            values[column] = text
+    for column in REQUIRED:
+        if not row.get(column):
+            errors.append((line, column, "is required"))
+    return values
+
+
+def preview(user, data, visible_assets, visible_projects):
+    """Check a whole file against the database without writing anything."""
+    columns, rows = read_rows(data)
+    result = ImportPreview(columns=columns)
+    projects = {p.code: p for p in visible_projects.where(Project.archived_at.is_null())}
+    tags = [row.get("tag", "") for _, row in rows] + [row.get("parent_tag", "") for _, row in rows]
+    existing = {}
+    wanted = sorted({t for t in tags if t})
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        existing.update(
+            {
+                a.tag: a
+                for a in Asset.select(
+                    Asset.id, Asset.tag, Asset.project, Asset.parent, Asset.organisation
+                ).where(Asset.organisation == user.organisation_id, Asset.tag.in_(chunk))
+            }
+        )
+    visible_ids = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        visible_ids.update(
+            a.id for a in visible_assets.select(Asset.id).where(Asset.tag.in_(chunk))
+        )
+    in_file = {}
+    for line, row in rows:
+        values = _row_values(line, row, result.errors)
+        tag = values.get("tag", "")
+        if tag in in_file:
+            result.errors.append((line, "tag", f"'{tag}' is already on line {in_file[tag][0]}"))
+            continue
+        project = projects.get(values.get("project_code", ""))
+        if values.get("project_code") and project is None:
+            result.errors.append(
+                (
+                    line,
+                    "project_code",
+                    f"no active project '{values['project_code']}' that you can see",
+                )
+            )
+        known = existing.get(tag)
+        if known is not None and known.id not in visible_ids:
+            result.errors.append((line, "tag", f"'{tag}' belongs to an asset you cannot change"))
+        values["_project"] = project
+        in_file[tag] = (line, values)
+        result.rows.append((line, values, "update" if known is not None else "create"))
+    _check_parents(result, in_file, existing, visible_ids)
+    return result
+
+
+def _check_parents(result, in_file, existing, visible_ids):
+    """Parents must exist (in the file or the register), share the project, and not loop."""
+    for line, values, _action in result.rows:
+        parent_tag = values.get("parent_tag")
+        if not parent_tag:
+            continue
+        project = values["_project"]
+        if parent_tag == values.get("tag"):
+            result.errors.append((line, "parent_tag", "an asset cannot be its own parent"))
+        elif parent_tag in in_file:
+            parent_project = in_file[parent_tag][1]["_project"]
+            if project and parent_project and parent_project.id != project.id:
+                result.errors.append((line, "parent_tag", "the parent is in another project"))
+        elif parent_tag in existing and existing[parent_tag].id in visible_ids:
+            if project and existing[parent_tag].project_id != project.id:
+                result.errors.append((line, "parent_tag", "the parent is in another project"))
+        else:
+            result.errors.append((line, "parent_tag", f"no asset '{parent_tag}' that you can see"))
+    # Loops: follow parents through the file and the register.
+    for line, values, _action in result.rows:
+        seen, tag = set(), values.get("tag")
+        while tag and tag not in seen and len(seen) < 1000:
+            seen.add(tag)
+            if tag in in_file:
+                tag = in_file[tag][1].get("parent_tag") or None
+            elif tag in existing:
+                tag = None  # a registered parent's own chain is already loop-free
+            else:
+                tag = None
+        if tag in seen:
+            result.errors.append((line, "parent_tag", "these parents form a loop"))
+    result.errors.sort()
+
+
+def apply(user, preview_result):
+    """Create and update every row of a clean preview in one transaction; returns counts."""
+    if not preview_result.clean:
+        raise ValueError("only a clean preview can be imported")
+    now = utcnow()
+    rows = [values for _line, values, _action in preview_result.rows]
+    with db.atomic():
+        tags = [v["tag"] for v in rows]
+        existing = {}
+        for start in range(0, len(tags), 500):
+            existing.update(
+                dict(
+                    Asset.select(Asset.tag, Asset.id)
+                    .where(
+                        Asset.organisation == user.organisation_id,
+                        Asset.tag.in_(tags[start : start + 500]),
+                    )
+                    .tuples()
+                )
+            )
+        new_rows, updated = [], 0
+        for values in rows:
+            fields = _model_fields(values, preview_result.columns)
+            if values["tag"] in existing:
+                fields["updated_at"] = now
+                Asset.update(**fields).where(Asset.id == existing[values["tag"]]).execute()
+                updated += 1
+            else:
+                new_rows.append(
+                    {
+                        "organisation": user.organisation_id,
+                        "created_at": now,
+                        "updated_at": now,
+                        **fields,
+                    }
+                )
+        for start in range(0, len(new_rows), 500):
+            Asset.insert_many(new_rows[start : start + 500]).execute()
+        ids = {}
+        for start in range(0, len(tags), 500):
+            ids.update(
+                dict(
+                    Asset.select(Asset.tag, Asset.id)
+                    .where(
+                        Asset.organisation == user.organisation_id,
+                        Asset.tag.in_(tags[start : start + 500]),
+                    )
+                    .tuples()
+                )
+            )
+        parents = [v for v in rows if "parent_tag" in preview_result.columns]
+        parent_ids = _parent_ids(user, parents)
+        for values in parents:
+            Asset.update(parent=parent_ids.get(values.get("parent_tag"))).where(
+                Asset.id == ids[values["tag"]]
+            ).execute()
+        events = [
+            dict(
+                organisation=user.organisation_id,
+                user=user.id,
+                entity_type="asset",
+                entity_id=ids[v["tag"]],
+                summary=f"{v['tag']} {v['name']}"[:300],
+                action="import_update" if v["tag"] in existing else "import_create",
+                changes="{}",
+                created_at=now,
+                updated_at=now,
+            )
+            for v in rows
+        ]
+        for start in range(0, len(events), 500):
+            AuditEvent.insert_many(events[start : start + 500]).execute()
+    return {"created": len(new_rows), "updated": updated}
+
+
+def _parent_ids(user, rows):
+    wanted = sorted({v["parent_tag"] for v in rows if v.get("parent_tag")})
+    found = {}
+    for start in range(0, len(wanted), 500):
+        found.update(
+            dict(
+                Asset.select(Asset.tag, Asset.id)
+                .where(
+                    Asset.organisation == user.organisation_id,
+                    Asset.tag.in_(wanted[start : start + 500]),
+                )
+                .tuples()
+            )
+        )
+    return found
+
+
+def _model_fields(values, columns):
+    project = values["_project"]
+    fields = {"project": project.id, "client": project.client_id, "location": project.location_id}
+    for column in columns:
+        if column in (
+            "tag",
+            "name",
+            "category",
+            "make",
+            "model",
+            "serial",
+            "install_date",
+            "warranty_end",
+            "status",
+            "criticality",
+            "description",
+        ):
+            fields[FIELD_OF.get(column, column)] = values.get(column)
+    return fields
+
+
+def neutralise(value):
+    """A cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_rows(query):
+    """CSV lines (header first) for an asset query, streamed without loading every row."""
+    parent = Asset.alias("parent")
+    rows = (
+        query.select(
+            Asset.tag,
+            Asset.name,
+            Project.code.alias("project_code"),
+            parent.tag.alias("parent_tag"),
+            Asset.category,
+            Asset.make,
+            Asset.model_name,
+            Asset.serial,
+            Asset.install_date,
+            Asset.warranty_end,
+            Asset.status,
+            Asset.criticality,
+            Asset.description,
+        )
+        .join_from(Asset, parent, JOIN.LEFT_OUTER, on=(Asset.parent == parent.id))
+        .tuples()
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    yield out.getvalue()
+    for row in rows.iterator():
+        out.seek(0)
+        out.truncate()
+        writer.writerow([neutralise(v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+        yield out.getvalue()
