@@ -277,8 +277,9 @@ def equipment_for(project_code):
     return [c for c, spec in EQUIPMENT.items() if kind in spec[4].split()] or list(EQUIPMENT)
 
 
-def asset_values(rng, category, number, today):
-    """Believable column values for one asset of a category."""
+def asset_values(rng, category, number, today, ordinal=None):
+    """Believable column values for one asset of a category (`ordinal` numbers it within
+    its site, e.g. "Chiller 2")."""
     prefix, stem, makes, _components, _kinds = EQUIPMENT[category]
     make, models = rng.choice(makes)
     installed = today - datetime.timedelta(days=rng.randint(200, 365 * 15))
@@ -287,7 +288,7 @@ def asset_values(rng, category, number, today):
         warranty = today + datetime.timedelta(days=rng.randint(1, 60))
     return dict(
         tag=f"{prefix}-{number:04d}",
-        name=f"{stem} {number % 20 + 1}, {rng.choice(AREAS)}",
+        name=f"{stem} {ordinal or number % 20 + 1}, {rng.choice(AREAS)}",
         category=category,
         make=make,
         model_name=rng.choice(models),
@@ -332,7 +333,7 @@ def load_demo(asset_total=300, seed=7):
                 name=name,
                 status="active",
                 start_date=today.replace(day=1) - datetime.timedelta(days=rng.randint(200, 1500)),
-                description=f"Planned and reactive maintenance: {name.lower()}.",
+                description=f"Planned and reactive maintenance under contract {code}: {name}.",
             )
             for c, code, name in PROJECTS
         ]
@@ -342,32 +343,36 @@ def load_demo(asset_total=300, seed=7):
 
 
 def _demo_assets(org, projects, total, rng, today):
-    counters = {}
+    counters, per_site = {}, {}
     made = 0
     while made < total:
         project = projects[made % len(projects)]
         category = rng.choice(equipment_for(project.code))
         counters[category] = counters.get(category, 0) + 1
-        values = asset_values(rng, category, counters[category], today)
+        per_site[project.id, category] = per_site.get((project.id, category), 0) + 1
+        values = asset_values(
+            rng, category, counters[category], today, ordinal=per_site[project.id, category]
+        )
         asset = Asset.create(organisation=org, project=project, **values)
         made += 1
-        for part in EQUIPMENT[category][3][: max(0, total - made)]:
-            if rng.random() < 0.5 or values["criticality"] in ("high", "critical"):
-                counters[category] += 1
-                Asset.create(
-                    organisation=org,
-                    project=project,
-                    parent=asset,
-                    tag=f"{EQUIPMENT[category][0]}-{counters[category]:04d}",
-                    name=f"{part}, {asset.name.split(',')[0]}",
-                    category=category,
-                    make=values["make"],
-                    install_date=values["install_date"],
-                    status="operational",
-                    criticality=values["criticality"],
-                    serial=f"{rng.randint(100000, 999999)}",
-                )
-                made += 1
+        # Bigger plant is registered with its main components, mostly when it matters.
+        chance = 0.7 if values["criticality"] in ("high", "critical") else 0.15
+        parts = EQUIPMENT[category][3] if rng.random() < chance else ()
+        for n, part in enumerate(parts[: max(0, total - made)], start=1):
+            Asset.create(
+                organisation=org,
+                project=project,
+                parent=asset,
+                tag=f"{values['tag']}-{n}",
+                name=f"{part}, {asset.name.split(',')[0]}",
+                category=category,
+                make=values["make"],
+                install_date=values["install_date"],
+                status="operational",
+                criticality=values["criticality"],
+                serial=f"{rng.randint(100000, 999999)}",
+            )
+            made += 1
 
 
 def _demo_users(org, locations, clients, projects):
