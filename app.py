@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from models import User, db, open_database
 from models.audit import request_ip
+from models.base import close_connection
 
 ROOT = Path(__file__).resolve().parent
 login_manager = LoginManager()
@@ -81,9 +82,8 @@ def create_app(test_config=None):
         request_ip.set(request.remote_addr)
 
     @app.teardown_request
-    def close_connection(exc):
-        if not db.is_closed():
-            db.close()
+    def close_request_connection(exc):
+        close_connection(db.obj)
 
     from views import register_views
 

@@ -1,8 +1,8 @@
 """Assets: the equipment the organisation maintains, with components under a parent."""
 
-from peewee import CharField, DateField, ForeignKeyField, TextField
+from peewee import SQL, CharField, DateField, ForeignKeyField, TextField
 
-from .base import AuditedModel, choice_check
+from .base import AuditedModel, choice_check, is_postgres
 from .client import Client
 from .location import Location
 from .organisation import Organisation
@@ -18,13 +18,29 @@ ASSET_STATUS_LABELS = {
 CRITICALITIES = ("low", "medium", "high", "critical")
 
 
+def asset_dependents():
+    """Rows that hang off an asset and carry its project, client and location ids, so a
+    move of anything above them must update them too."""
+    from .document import Document  # these modules import this one
+    from .meter import Meter
+
+    return (Meter, Document)
+
+
+def escape_like(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Asset(AuditedModel):
-    organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
     # Ancestors are copied from the project so visibility is a column check on this table.
-    location = ForeignKeyField(Location, on_delete="RESTRICT")
-    client = ForeignKeyField(Client, on_delete="RESTRICT")
-    project = ForeignKeyField(Project, backref="assets", on_delete="RESTRICT")
-    parent = ForeignKeyField("self", null=True, backref="components", on_delete="RESTRICT")
+    # Their foreign keys are served by the composite indexes below, not one index each.
+    organisation = ForeignKeyField(Organisation, on_delete="CASCADE", index=False)
+    location = ForeignKeyField(Location, on_delete="RESTRICT", index=False)
+    client = ForeignKeyField(Client, on_delete="RESTRICT", index=False)
+    project = ForeignKeyField(Project, backref="assets", on_delete="RESTRICT", index=False)
+    parent = ForeignKeyField(
+        "self", null=True, backref="components", on_delete="RESTRICT", index=False
+    )
     tag = CharField(max_length=40)
     name = CharField(max_length=160)
     category = CharField(max_length=80, default="")
@@ -48,13 +64,34 @@ class Asset(AuditedModel):
             (("project", "name"), False),
             (("client", "name"), False),
             (("location", "name"), False),
-            (("organisation", "status"), False),
             (("organisation", "category"), False),
-            (("parent",), False),
+            (("parent", "tag"), False),
         )
 
     def __str__(self):
         return f"{self.tag} {self.name}"
+
+    @classmethod
+    def matching(cls, text):
+        """Assets whose tag, name, serial, make or model contains `text` (any case), through
+        the search index of migration 0003: pg_trgm on PostgreSQL, FTS5 trigrams on SQLite
+        (which need three characters; shorter terms scan)."""
+        if is_postgres():
+            # The same expression the trigram index is built on, so the planner uses it.
+            haystack, space = cls.tag, SQL("' '")
+            for column in (cls.name, cls.serial, cls.make, cls.model_name):
+                haystack = haystack.concat(space).concat(column)
+            return haystack.ilike(f"%{escape_like(text)}%")
+        if len(text) >= 3:
+            phrase = '"' + text.replace('"', '""') + '"'
+            return cls.id.in_(
+                SQL("(SELECT rowid FROM asset_search WHERE asset_search MATCH ?)", [phrase])
+            )
+        condition = None
+        for column in (cls.tag, cls.name, cls.serial, cls.make, cls.model_name):
+            term = column.contains(text)
+            condition = term if condition is None else condition | term
+        return condition
 
     @property
     def status_label(self):
@@ -72,6 +109,26 @@ class Asset(AuditedModel):
             )
             self.client_id, self.location_id = row.client_id, row.location_id
         return super().save(*args, **kwargs)
+
+    def after_update(self, changed):
+        # Components stay in their parent's project, and meters and documents carry their
+        # asset's place in the hierarchy: the whole subtree moves with the asset.
+        if "project" in changed:
+            ids = [self.id, *self.descendant_ids()]
+            place = dict(project=self.project_id, client=self.client_id, location=self.location_id)
+            Asset.update(**place).where(Asset.id.in_(ids)).execute()
+            for model in asset_dependents():
+                model.update(**place).where(model.asset.in_(ids)).execute()
+
+    def descendant_ids(self):
+        """Ids of the components under this asset at any depth, safe against bad data."""
+        found, level = {self.id}, [self.id]
+        while level:
+            rows = Asset.select(Asset.id).where(Asset.parent.in_(level)).tuples()
+            level = [row_id for (row_id,) in rows if row_id not in found]
+            found.update(level)
+        found.discard(self.id)
+        return sorted(found)
 
     def ancestors(self):
         """The chain of parent assets, nearest first, bounded against bad data."""
@@ -93,3 +150,18 @@ class Asset(AuditedModel):
             current = Asset.select(Asset.parent).where(Asset.id == current).scalar()
             steps += 1
         return False
+
+
+# Partial indexes on live rows (migration 0003): the list's count and "needs attention".
+Asset.add_index(
+    Asset.index(Asset.organisation, where=Asset.archived_at.is_null(), name="asset_live_org")
+)
+Asset.add_index(
+    Asset.index(
+        Asset.organisation,
+        Asset.status,
+        Asset.name,
+        where=Asset.archived_at.is_null(),
+        name="asset_live_status",
+    )
+)

@@ -29,10 +29,10 @@ class Client(AuditedModel):
         return [self.location, self]
 
     def after_update(self, changed):
-        # Projects and assets carry their client's location: move them with it.
+        # Everything under a client carries its location: move it all with the client.
         if "location" in changed:
-            from .asset import Asset
+            from .asset import Asset, asset_dependents
             from .project import Project
 
-            Project.update(location=self.location_id).where(Project.client == self.id).execute()
-            Asset.update(location=self.location_id).where(Asset.client == self.id).execute()
+            for model in (Project, Asset, *asset_dependents()):
+                model.update(location=self.location_id).where(model.client == self.id).execute()

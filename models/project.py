@@ -57,9 +57,11 @@ class Project(AuditedModel):
         return super().save(*args, **kwargs)
 
     def after_update(self, changed):
+        # Assets and what hangs off them carry their project's client and location.
         if "client" in changed:
-            from .asset import Asset
+            from .asset import Asset, asset_dependents
 
-            Asset.update(client=self.client_id, location=self.location_id).where(
-                Asset.project == self.id
-            ).execute()
+            for model in (Asset, *asset_dependents()):
+                model.update(client=self.client_id, location=self.location_id).where(
+                    model.project == self.id
+                ).execute()

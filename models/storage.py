@@ -5,6 +5,10 @@ import os
 from pathlib import Path
 
 
+class MissingFile(LookupError):
+    """No stored file under that key (never stored, already deleted)."""
+
+
 class LocalStorage:
     def __init__(self, root):
         self.root = Path(root).resolve()
@@ -23,7 +27,10 @@ class LocalStorage:
         os.replace(tmp, path)
 
     def get(self, key):
-        return self._path(key).read_bytes()
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise MissingFile(key) from None
 
     def delete(self, key):
         self._path(key).unlink(missing_ok=True)
@@ -49,7 +56,11 @@ class S3Storage:
         )
 
     def get(self, key):
-        return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self.client.exceptions.NoSuchKey:
+            raise MissingFile(key) from None
+        return response["Body"].read()
 
     def delete(self, key):
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))

@@ -1,6 +1,7 @@
 """People who sign in, their role, and the scope the role is limited to."""
 
 import contextlib
+import os
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,7 +22,12 @@ ROLE_LABELS = {
     "client": "Client user",
 }
 
-_hasher = PasswordHasher()
+# argon2-cffi's defaults (t=3, m=64 MiB, p=4) unless the environment lowers the cost, which
+# only the test suite does: a sign-in in every test would otherwise dominate its run time.
+_hasher = PasswordHasher(
+    time_cost=int(os.environ.get("ARGON2_TIME_COST", 3)),
+    memory_cost=int(os.environ.get("ARGON2_MEMORY_KIB", 65536)),
+)
 # Verified against when the email is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 

@@ -6,8 +6,6 @@ own client. Every hierarchy row carries its organisation and ancestors' ids, so
 each rule is a plain column comparison on the row's own table.
 """
 
-from peewee import fn
-
 from .asset import Asset
 from .client import Client
 from .location import Location
@@ -15,8 +13,20 @@ from .project import Project
 from .user import ManagerLocation, ProjectMember, User
 
 
-def _managed_locations(user):
-    return ManagerLocation.select(ManagerLocation.location).where(ManagerLocation.user == user.id)
+def managed_location_ids(user):
+    """The locations a manager is limited to (empty: the whole organisation). Read once and
+    kept on the user object, which lives for one request, so the scope is a plain
+    `location_id IN (...)` the planner can use an index for."""
+    ids = getattr(user, "_managed_location_ids", None)
+    if ids is None:
+        ids = [
+            row_id
+            for (row_id,) in ManagerLocation.select(ManagerLocation.location)
+            .where(ManagerLocation.user == user.id)
+            .tuples()
+        ]
+        user._managed_location_ids = ids
+    return ids
 
 
 def _member_projects(user):
@@ -24,11 +34,7 @@ def _member_projects(user):
 
 
 def manager_is_limited(user):
-    return user.role == "manager" and bool(
-        ManagerLocation.select(fn.COUNT(ManagerLocation.id))
-        .where(ManagerLocation.user == user.id)
-        .scalar()
-    )
+    return user.role == "manager" and bool(managed_location_ids(user))
 
 
 def scope(model, user):
@@ -38,9 +44,10 @@ def scope(model, user):
     if role == "admin":
         return org
     if role == "manager":
-        located = model.id if model is Location else model.location
-        limited = ManagerLocation.select(ManagerLocation.id).where(ManagerLocation.user == user.id)
-        return org & (~fn.EXISTS(limited) | located.in_(_managed_locations(user)))
+        ids = managed_location_ids(user)
+        if not ids:
+            return org
+        return org & (model.id if model is Location else model.location).in_(ids)
     if role == "technician":
         if model is Project:
             return org & model.id.in_(_member_projects(user))

@@ -1,11 +1,14 @@
 """Fixtures: the app on a real database (SQLite file, or PostgreSQL with TEST_DATABASE_URL),
 a clean database for every test, factories that return callables, and sign-in helpers."""
+
 import os
 import tempfile
 
 _INSTANCE = tempfile.mkdtemp(prefix="fettle-test-instance-")
 os.environ["FETTLE_INSTANCE"] = _INSTANCE  # keep tests away from the developer's instance/
 os.environ.pop("REDIS_URL", None)
+os.environ.setdefault("ARGON2_TIME_COST", "1")  # real argon2, at a cost tests can afford
+os.environ.setdefault("ARGON2_MEMORY_KIB", "8192")
 
 import itertools  # noqa: E402
 
@@ -75,11 +78,28 @@ def empty_tables(database):
             database.execute_sql("PRAGMA foreign_keys = ON")
 
 
+@pytest.fixture(scope="session")
+def _shared_app(migrated, database_url):
+    """One app for the session: building one per test recompiles every template."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret",
+            "BASE_URL": "http://localhost",
+        }
+    )
+
+
 @pytest.fixture
-def app(migrated, database_url):
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "WTF_CSRF_ENABLED": False,
-                      "SECRET_KEY": "test-secret", "BASE_URL": "http://localhost"})
-    yield app
+def app(_shared_app, migrated):
+    """The app on an empty database; config changed by a test is put back after it."""
+    saved = dict(_shared_app.config)
+    db.initialize(migrated)
+    yield _shared_app
+    _shared_app.config.clear()
+    _shared_app.config.update(saved)
     if not db.is_closed():
         db.close()
     empty_tables(migrated)
@@ -111,8 +131,10 @@ def make_location(make_org):
     def make(organisation=None, **kw):
         organisation = organisation or make_org()
         n = next(_seq)
-        return Location.create(organisation=organisation,
-                               **{"name": f"Location {n}", "timezone": "Europe/London", **kw})
+        return Location.create(
+            organisation=organisation,
+            **{"name": f"Location {n}", "timezone": "Europe/London", **kw},
+        )
 
     return make
 
@@ -121,8 +143,11 @@ def make_location(make_org):
 def make_client(make_location):
     def make(location=None, **kw):
         location = location or make_location()
-        return Client.create(organisation=location.organisation_id, location=location,
-                             **{"name": f"Client {next(_seq)}", **kw})
+        return Client.create(
+            organisation=location.organisation_id,
+            location=location,
+            **{"name": f"Client {next(_seq)}", **kw},
+        )
 
     return make
 
@@ -132,8 +157,11 @@ def make_project(make_client):
     def make(client=None, **kw):
         client = client or make_client()
         n = next(_seq)
-        return Project.create(organisation=client.organisation_id, client=client,
-                              **{"code": f"P-{n}", "name": f"Project {n}", **kw})
+        return Project.create(
+            organisation=client.organisation_id,
+            client=client,
+            **{"code": f"P-{n}", "name": f"Project {n}", **kw},
+        )
 
     return make
 
@@ -143,8 +171,11 @@ def make_asset(make_project):
     def make(project=None, **kw):
         project = project or make_project()
         n = next(_seq)
-        return Asset.create(organisation=project.organisation_id, project=project,
-                            **{"tag": f"A-{n:05d}", "name": f"Asset {n}", **kw})
+        return Asset.create(
+            organisation=project.organisation_id,
+            project=project,
+            **{"tag": f"A-{n:05d}", "name": f"Asset {n}", **kw},
+        )
 
     return make
 
@@ -155,12 +186,19 @@ def make_user(make_org):
 
     def make(role="admin", organisation=None, locations=(), projects=(), **kw):
         if organisation is None:
-            source = kw.get("client") or (projects[0] if projects else None) or (
-                locations[0] if locations else None)
+            source = (
+                kw.get("client")
+                or (projects[0] if projects else None)
+                or (locations[0] if locations else None)
+            )
             organisation = source.organisation_id if source else make_org()
         n = next(_seq)
-        user = User.create(organisation=organisation, role=role, password_hash=PASSWORD_HASH,
-                           **{"email": f"user{n}@example.com", "name": f"User {n}", **kw})
+        user = User.create(
+            organisation=organisation,
+            role=role,
+            password_hash=PASSWORD_HASH,
+            **{"email": f"user{n}@example.com", "name": f"User {n}", **kw},
+        )
         for location in locations:
             ManagerLocation.create(organisation=organisation, user=user, location=location)
         for project in projects:
@@ -176,8 +214,9 @@ class Auth:
 
     def login(self, user_or_email, password=PASSWORD, follow=False):
         email = getattr(user_or_email, "email", user_or_email)
-        return self.client.post("/login", data={"email": email, "password": password},
-                                follow_redirects=follow)
+        return self.client.post(
+            "/login", data={"email": email, "password": password}, follow_redirects=follow
+        )
 
     def logout(self):
         return self.client.post("/logout")

@@ -1,10 +1,11 @@
 """Sign-in, sign-out that ends the session on the server, safe redirects, and CSRF."""
+
 import re
 
 import pytest
+from conftest import PASSWORD
 
 from app import create_app
-from conftest import PASSWORD
 from models import AuditEvent, User
 
 
@@ -17,15 +18,22 @@ def test_sign_in_lands_on_home_and_audits(client, auth, admin):
     response = auth.login("ADA@example.com ")
     assert response.status_code == 302 and response.location == "/"
     assert client.get("/").status_code == 200
-    assert AuditEvent.select().where(AuditEvent.action == "sign_in",
-                                     AuditEvent.user == admin.id).count() == 1
+    assert (
+        AuditEvent.select()
+        .where(AuditEvent.action == "sign_in", AuditEvent.user == admin.id)
+        .count()
+        == 1
+    )
 
 
-@pytest.mark.parametrize("email,password", [
-    ("ada@example.com", "wrong password"),
-    ("nobody@example.com", PASSWORD),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "email,password",
+    [
+        ("ada@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+        ("", ""),
+    ],
+)
 def test_one_generic_message_for_any_bad_pair(client, auth, admin, email, password):
     response = auth.login(email, password)
     assert response.status_code == 422
@@ -40,16 +48,20 @@ def test_inactive_user_cannot_sign_in(auth, make_user):
     assert auth.login(user).status_code == 422
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/assets?status=down", "/assets?status=down"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/assets?status=down", "/assets?status=down"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_only_to_a_local_path(client, admin, target, expected):
-    response = client.post("/login", data={"email": admin.email, "password": PASSWORD,
-                                           "next": target})
+    response = client.post(
+        "/login", data={"email": admin.email, "password": PASSWORD, "next": target}
+    )
     assert response.status_code == 302
     assert response.location == expected
 
@@ -97,8 +109,10 @@ def test_session_cookie_flags(client, auth, admin):
 
 
 def test_expired_session_answers_in_place_for_htmx(client):
-    response = client.get("/assets", headers={
-        "HX-Request": "true", "HX-Current-URL": "http://localhost/assets?q=pump"})
+    response = client.get(
+        "/assets",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/assets?q=pump"},
+    )
     assert response.status_code == 401
     assert response.headers["HX-Retarget"] == "#messages"
     text = response.get_data(as_text=True)
@@ -107,6 +121,7 @@ def test_expired_session_answers_in_place_for_htmx(client):
 
 
 # CSRF is on in these tests, as in production.
+
 
 @pytest.fixture
 def csrf_client(app):
@@ -122,14 +137,16 @@ def csrf_token(client, url):
 def test_login_without_csrf_token_is_refused_clearly(csrf_client, admin):
     response = csrf_client.post("/login", data={"email": admin.email, "password": PASSWORD})
     assert response.status_code == 400
-    assert "Sign in again" in response.get_data(as_text=True) or "expired" in \
-        response.get_data(as_text=True)
+    assert "Sign in again" in response.get_data(as_text=True) or "expired" in response.get_data(
+        as_text=True
+    )
 
 
 def test_csrf_token_works_as_form_field_and_htmx_header(csrf_client, admin, make_location):
     token = csrf_token(csrf_client, "/login")
-    response = csrf_client.post("/login", data={"email": admin.email, "password": PASSWORD,
-                                                "csrf_token": token})
+    response = csrf_client.post(
+        "/login", data={"email": admin.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     # A fresh token after sign-in: the session was renewed.
     page = csrf_client.get("/locations/new").get_data(as_text=True)
@@ -139,8 +156,9 @@ def test_csrf_token_works_as_form_field_and_htmx_header(csrf_client, admin, make
     stale = csrf_client.post(f"/locations/{location.id}/archive", data={})
     assert stale.status_code == 400
     assert "expired" in stale.get_data(as_text=True)
-    by_header = csrf_client.post(f"/locations/{location.id}/archive",
-                                 headers={"X-CSRFToken": new_token})
+    by_header = csrf_client.post(
+        f"/locations/{location.id}/archive", headers={"X-CSRFToken": new_token}
+    )
     assert by_header.status_code == 302
 
 

@@ -7,7 +7,7 @@ from PIL import Image
 
 from models import AuditEvent, Document
 from models.document import UploadError, safe_filename, sniff
-from models.storage import LocalStorage, S3Storage
+from models.storage import LocalStorage, MissingFile, S3Storage
 
 
 def png_bytes(size=(800, 600)):
@@ -109,6 +109,8 @@ def test_s3_compatible_storage_round_trip(monkeypatch):
         head = storage.client.head_object(Bucket="fettle-files", Key="tenant/1/a.pdf")
         assert head["ContentType"] == "application/pdf"
         storage.delete("1/a.pdf")
+        with pytest.raises(MissingFile):
+            storage.get("1/a.pdf")
         listing = storage.client.list_objects_v2(Bucket="fettle-files")
         assert listing.get("KeyCount", 0) == 0
     finally:

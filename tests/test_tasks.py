@@ -1,4 +1,5 @@
 """The Huey instance: SQLite by default, Redis when REDIS_URL is set, and tasks run."""
+
 import pytest
 from huey import RedisHuey, SqliteHuey
 

@@ -11,6 +11,7 @@ from werkzeug.serving import run_simple
 
 import migrations
 from models import Organisation, User, db
+from models.base import refresh_statistics
 from models.demo import DEMO_PASSWORD, DEMO_USERS, demo_loaded, load_demo
 
 
@@ -31,6 +32,7 @@ def db_upgrade():
     """Apply every pending migration."""
     with db.connection_context():
         applied = migrations.upgrade(db.obj)
+        refresh_statistics(db.obj)
     click.echo("\n".join(f"applied {n}" for n in applied) or "Already up to date.")
 
 
@@ -92,6 +94,7 @@ def serve(host, port):
         if not User.select().exists():
             click.echo("First start: loading demo data...")
             load_demo()
+        refresh_statistics(db.obj)
     consumer = subprocess.Popen(
         [
             sys.executable,

@@ -2,6 +2,7 @@
 
 import re
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -13,7 +14,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from models import ASSET_STATUSES, CRITICALITIES, PROJECT_STATUSES, TIMEZONES
 
@@ -21,7 +30,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def strip(value):
+    """Text minus surrounding spaces; a field left out of the post is empty, not None."""
+    if value is None:
+        return ""
     return value.strip() if isinstance(value, str) else value
+
+
+def text_only(form, field):
+    """A text field holds text: a file (or anything else) posted in its place is refused."""
+    if not isinstance(field.data, str):
+        raise StopValidation("Enter text here.")
 
 
 class FettleForm(FlaskForm):
@@ -29,18 +47,39 @@ class FettleForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            if unbound_field.field_class in (StringField, TextAreaField, EmailField):
-                filters = unbound_field.kwargs.get("filters", ())
-                options = dict(options, filters=(strip, *filters))
+            kind, kwargs = unbound_field.field_class, unbound_field.kwargs
+            if kind in (StringField, TextAreaField, EmailField, PasswordField):
+                options = dict(options, validators=(text_only, *kwargs.get("validators", ())))
+            if kind in (StringField, TextAreaField, EmailField):  # a password is kept as typed
+                options = dict(options, filters=(strip, *kwargs.get("filters", ())))
             return unbound_field.bind(form=form, **options)
+
+        def wrap_formdata(self, form, formdata):
+            # Only a posted form is read: Flask-WTF would also load a JSON body into the
+            # fields, where numbers, lists and objects end in a 500.
+            if request.is_json and formdata is not None and not hasattr(formdata, "getlist"):
+                formdata = request.form
+            return FlaskForm.Meta.wrap_formdata(self, form, formdata)
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for fld in self:
+            # Hidden fields have nowhere to show a message; their views check them anyway.
+            if isinstance(fld, HiddenField):
+                continue
             if isinstance(fld.data, str) and _CONTROL.search(fld.data):
                 fld.errors = [*fld.errors, "Contains characters that are not allowed."]
                 valid = False
         return valid
+
+
+class Required(InputRequired):
+    """Sent with the form (an edit never falls back to the stored value) and not just
+    spaces: the fields are stripped, so "   " is no name."""
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        DataRequired(self.message)(form, field)
 
 
 def as_choices(pairs):
@@ -53,13 +92,13 @@ def labelled(choices, labels=None):
 
 
 class LoginForm(FettleForm):
-    email = StringField("Email", validators=[InputRequired(), Length(max=254)])
+    email = StringField("Email", validators=[Required(), Length(max=254)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=500)])
     next = HiddenField()
 
 
 class LocationForm(FettleForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=120)])
+    name = StringField("Name", validators=[Required(), Length(max=120)])
     timezone = SelectField(
         "Time zone", choices=as_choices((t, t) for t in TIMEZONES), default="UTC"
     )
@@ -67,7 +106,7 @@ class LocationForm(FettleForm):
 
 
 class ClientForm(FettleForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=160)])
+    name = StringField("Name", validators=[Required(), Length(max=160)])
     location_id = SelectField("Location", coerce=int)
     contact_name = StringField("Contact name", validators=[Optional(), Length(max=120)])
     email = EmailField(
@@ -78,8 +117,8 @@ class ClientForm(FettleForm):
 
 
 class ProjectForm(FettleForm):
-    code = StringField("Code", validators=[InputRequired(), Length(max=40)])
-    name = StringField("Name", validators=[InputRequired(), Length(max=160)])
+    code = StringField("Code", validators=[Required(), Length(max=40)])
+    name = StringField("Name", validators=[Required(), Length(max=160)])
     client_id = SelectField("Client", coerce=int)
     status = SelectField("Status", choices=as_choices(labelled(PROJECT_STATUSES)), default="active")
     start_date = DateField("Start date", validators=[Optional()])
@@ -94,10 +133,10 @@ class ProjectForm(FettleForm):
 class AssetForm(FettleForm):
     tag = StringField(
         "Tag",
-        validators=[InputRequired(), Length(max=40)],
+        validators=[Required(), Length(max=40)],
         description="Unique in your organisation, e.g. AHU-0012.",
     )
-    name = StringField("Name", validators=[InputRequired(), Length(max=160)])
+    name = StringField("Name", validators=[Required(), Length(max=160)])
     project_id = SelectField("Project", coerce=int)
     parent_tag = StringField(
         "Part of (parent asset tag)",

@@ -33,9 +33,14 @@ class Page:
         return min(self.total, self.page * self.per_page)
 
 
+def _is_number(value):
+    # ASCII only: str.isdigit() also accepts "²", which int() refuses.
+    return value.isascii() and value.isdigit()
+
+
 def _int_arg(name, default):
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 9 else default
+    return int(value) if _is_number(value) and len(value) < 9 else default
 
 
 def search_terms():
@@ -90,4 +95,4 @@ def choice_arg(name, allowed):
 
 def id_arg(name):
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if _is_number(value) and len(value) < 10 else None
