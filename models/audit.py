@@ -57,3 +57,30 @@ class AuditEvent(BaseModel):
 
     def change_list(self):
         return json.loads(self.changes or "{}")
+
+    def describe(self):
+        """One line for a history list: what happened, in words."""
+        verbs = {
+            "create": "created it",
+            "archive": "archived it",
+            "restore": "restored it",
+            "import_create": "imported it from CSV",
+            "import_update": "updated it from CSV",
+            "sign_in": "signed in",
+            "sign_out": "signed out",
+        }
+        if self.action in verbs and not self.summary.startswith(("Uploaded", "Deleted")):
+            return verbs[self.action]
+        if self.action in ("reading", "upload", "delete_document") or (
+            self.summary and self.action not in ("update",)
+        ):
+            return self.summary
+        changes = self.change_list()
+        if not changes:
+            return self.summary or self.action.replace("_", " ")
+        parts = []
+        for name, (old, new) in list(changes.items())[:4]:
+            label = name.replace("_", " ")
+            parts.append(f"{label}: {old} → {new}" if old not in (None, "") else f"{label}: {new}")
+        more = f" and {len(changes) - 4} more" if len(changes) > 4 else ""
+        return "changed " + "; ".join(parts) + more

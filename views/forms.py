@@ -4,8 +4,12 @@ import re
 
 from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
+    DateTimeLocalField,
+    DecimalField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -24,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from models import ASSET_STATUSES, CRITICALITIES, PROJECT_STATUSES, TIMEZONES
+from models import ASSET_STATUSES, CRITICALITIES, DOCUMENT_KINDS, PROJECT_STATUSES, TIMEZONES
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -156,3 +160,48 @@ class AssetForm(FettleForm):
         "Criticality", choices=as_choices(labelled(CRITICALITIES)), default="medium"
     )
     description = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+
+class ReadingForm(FettleForm):
+    value = DecimalField("Reading", validators=[InputRequired()], places=None)
+    read_at = DateTimeLocalField(
+        "Read at (local time)",
+        validators=[Optional()],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        description="Leave empty for now.",
+    )
+    note = StringField("Note", validators=[Optional(), Length(max=200)])
+
+    def validate_value(self, field):
+        if field.data is not None and not (-1e12 < float(field.data) < 1e12):
+            raise ValidationError("That number is too large.")
+
+
+class MeterForm(FettleForm):
+    name = StringField("Meter name", validators=[InputRequired(), Length(max=80)])
+    unit = StringField("Unit", validators=[InputRequired(), Length(max=20)])
+    increasing = BooleanField("Only goes up (runtime hours, cycle counts)", default=True)
+    lower_limit = DecimalField("Lower limit", validators=[Optional()], places=None)
+    upper_limit = DecimalField("Upper limit", validators=[Optional()], places=None)
+
+    def validate_upper_limit(self, field):
+        if (
+            field.data is not None
+            and self.lower_limit.data is not None
+            and field.data < self.lower_limit.data
+        ):
+            raise ValidationError("The upper limit must be above the lower limit.")
+
+
+class DocumentForm(FettleForm):
+    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+    kind = SelectField("Kind", choices=as_choices(labelled(DOCUMENT_KINDS)), default="photo")
+    title = StringField(
+        "Title",
+        validators=[Optional(), Length(max=200)],
+        description="Leave empty to use the file name.",
+    )
+
+
+class ImportForm(FettleForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])

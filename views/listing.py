@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass, field
 
 from flask import request
-from peewee import fn
+from peewee import SQL, fn
 
 PER_PAGE_CHOICES = (25, 50, 100)
 
@@ -47,15 +47,24 @@ def search_terms():
     return request.args.get("q", "").strip()[:100].replace("\x00", "")
 
 
-def paginate(query, sorts, default_sort, search_fields=(), filters=None):
+def paginate(
+    query, sorts, default_sort, search_fields=(), filters=None, search=None, joins=None, display=()
+):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
     `sorts` maps a sort name to its column; the row id breaks ties so paging is stable.
+    `search` turns the search text into a condition (else `search_fields` are scanned).
+    `joins` adds the joins for the `display` columns: the count runs without them, and the
+    page's ids are picked before joining, so a deep page does not drag joins through its
+    offset (two queries whatever the page size: the count and the rows).
     Unknown sorts and out-of-range pages fall back to something sensible, never an error.
     """
     notices = []
+    model = query.model
     q = search_terms()
-    if q and search_fields:
+    if q and search is not None:
+        query = query.where(search(q))
+    elif q and search_fields:
         condition = None
         for column in search_fields:
             term = column.contains(q)
@@ -68,22 +77,28 @@ def paginate(query, sorts, default_sort, search_fields=(), filters=None):
         if sort:
             notices.append("That sort order is not available; showing the default.")
         sort, key = default_sort, default_sort.lstrip("-")
-    column, model = sorts[key], query.model
+    column = sorts[key]
     if sort.startswith("-"):
-        query = query.order_by(column.desc(), model.id.desc())
+        order = (column.desc(), model.id.desc())
     else:
-        query = query.order_by(column.asc(), model.id.asc())
+        order = (column.asc(), model.id.asc())
 
     per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
     if per_page not in PER_PAGE_CHOICES:
         per_page = PER_PAGE_CHOICES[0]
-    total = query.order_by().select(fn.COUNT(model.id)).scalar() or 0
+    total = query.order_by().select(fn.COUNT(SQL("*"))).scalar() or 0
     pages = max(1, math.ceil(total / per_page))
     page = _int_arg("page", 1) or 1
     if page > pages:
         notices.append(f"There is no page {page}; showing page {pages}, the last.")
         page = pages
-    rows = list(query.paginate(page, per_page))
+    if joins is None:
+        rows = list(query.order_by(*order).paginate(page, per_page))
+    else:
+        sort_needs_join = column.model is not model
+        picker = joins(query.select(model.id)) if sort_needs_join else query.select(model.id)
+        ids = picker.order_by(*order).paginate(page, per_page)
+        rows = list(joins(model.select(*display)).where(model.id.in_(ids)).order_by(*order))
     return Page(rows, total, page, per_page, sort, q, filters or {}, notices)
 
 

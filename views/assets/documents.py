@@ -1,0 +1,119 @@
+"""Documents and photos on an asset: upload from a phone or desk, served only to people who
+can see the asset."""
+
+from flask import abort, current_app, flash, make_response, redirect, url_for
+from flask_login import current_user, login_required
+
+from models import Asset, Document
+from models.document import UploadError
+from models.storage import get_storage
+
+from ..access import manager_required, visible_or_404
+from ..forms import DocumentForm
+from ..rendering import is_htmx, render
+from . import bp
+
+
+def storage():
+    return get_storage(current_app.config.get("STORAGE_URL"), current_app.instance_path)
+
+
+def documents_context(asset, form=None):
+    documents = list(
+        Document.select()
+        .where(Document.asset == asset.id)
+        .order_by(Document.created_at.desc(), Document.id.desc())
+    )
+    return {
+        "asset": asset,
+        "photos": [d for d in documents if d.is_image],
+        "files": [d for d in documents if not d.is_image],
+        "document_form": form or DocumentForm(),
+        "can_delete": current_user.is_manager,
+    }
+
+
+def asset_document_or_404(asset_id, document_id):
+    asset = visible_or_404(Asset, asset_id)
+    document = Document.get_or_none(Document.id == document_id, Document.asset == asset.id)
+    if document is None:
+        abort(404)
+    return asset, document
+
+
+@bp.route("/<id:asset_id>/documents", methods=["POST"])
+@login_required
+def upload(asset_id):
+    """Attach a manual, certificate or photo; anyone who can see the asset may add one."""
+    asset = visible_or_404(Asset, asset_id)
+    form = DocumentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            Document.upload(
+                current_user,
+                asset,
+                storage(),
+                upload.read(),
+                upload.filename,
+                form.kind.data,
+                form.title.data,
+            )
+        except UploadError as error:
+            form.file.errors.append(str(error))
+        else:
+            flash("Uploaded.", "success")
+            return redirect(url_for("assets.show", asset_id=asset.id) + "#documents")
+    from .register import show_context
+
+    context = documents_context(asset, form)
+    if not is_htmx():
+        context = {**show_context(asset), **context}
+    return render("assets/show.html", "documents", status=422, **context)
+
+
+def _send(document, key, content_type, download):
+    data = storage().get(key)
+    response = make_response(data)
+    response.headers["Content-Type"] = content_type
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename*=UTF-8''{_quote(document.filename)}"
+    )
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _quote(name):
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+@bp.route("/<id:asset_id>/documents/<id:document_id>/<path:filename>")
+@login_required
+def document(asset_id, document_id, filename):
+    """The file itself: images and PDFs open in the browser, other files download."""
+    _asset, doc = asset_document_or_404(asset_id, document_id)
+    inline = doc.is_image or doc.content_type == "application/pdf"
+    return _send(doc, doc.storage_key, doc.content_type, download=not inline)
+
+
+@bp.route("/<id:asset_id>/documents/<id:document_id>/thumbnail.jpg")
+@login_required
+def thumbnail(asset_id, document_id):
+    _asset, doc = asset_document_or_404(asset_id, document_id)
+    if not doc.thumbnail_key:
+        abort(404)
+    return _send(doc, doc.thumbnail_key, "image/jpeg", download=False)
+
+
+@bp.route("/<id:asset_id>/documents/<id:document_id>/delete", methods=["POST"])
+@manager_required
+def delete_document(asset_id, document_id):
+    """Remove a document (managers); the audit log keeps that it existed."""
+    asset, doc = asset_document_or_404(asset_id, document_id)
+    doc.remove(current_user, storage())
+    flash(f"Deleted {doc.filename}.", "success")
+    return redirect(url_for("assets.show", asset_id=asset.id) + "#documents")

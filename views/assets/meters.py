@@ -1,0 +1,127 @@
+"""Meters on an asset: add a meter, add a reading in one step, see the readings."""
+
+import datetime
+import zoneinfo
+
+from flask import abort, redirect, url_for
+from flask_login import current_user, login_required
+
+from models import Asset, Meter
+from models.meter import ReadingError, chart_points
+
+from ..access import manager_required, visible_or_404
+from ..forms import MeterForm, ReadingForm
+from ..rendering import is_htmx, render
+from . import bp
+
+
+def asset_meter_or_404(asset_id, meter_id):
+    asset = visible_or_404(Asset, asset_id)
+    meter = Meter.get_or_none(Meter.id == meter_id, Meter.asset == asset.id)
+    if meter is None:
+        abort(404)
+    return asset, meter
+
+
+def meters_context(asset, reading_forms=None, meter_form=None):
+    """What the asset page's meters block shows: each meter, its sparkline and a form."""
+    meters = list(Meter.select().where(Meter.asset == asset.id).order_by(Meter.name))
+    rows = []
+    for meter in meters:
+        readings = list(reversed(meter.recent_readings(limit=60)))
+        form = (reading_forms or {}).get(meter.id) or ReadingForm(prefix=f"m{meter.id}")
+        rows.append(
+            {"meter": meter, "points": chart_points(readings), "count": len(readings), "form": form}
+        )
+    return {
+        "asset": asset,
+        "meters": rows,
+        "meter_form": meter_form or MeterForm(),
+        "can_add_meter": current_user.is_manager,
+    }
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _local_to_utc(value, tz_name):
+    """A wall-clock time typed at the asset's location, as naive UTC."""
+    local = value.replace(tzinfo=zoneinfo.ZoneInfo(tz_name))
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+@bp.route("/<id:asset_id>/meters/<id:meter_id>/readings", methods=["POST"])
+@login_required
+def add_reading(asset_id, meter_id):
+    """Record a meter reading from the asset page; anyone who can see the asset may."""
+    asset, meter = asset_meter_or_404(asset_id, meter_id)
+    form = ReadingForm(prefix=f"m{meter.id}")
+    status = 422
+    if form.validate_on_submit():
+        read_at = (
+            _local_to_utc(form.read_at.data, asset.location.timezone) if form.read_at.data else None
+        )
+        try:
+            meter.add_reading(current_user, float(form.value.data), read_at, form.note.data)
+        except ReadingError as error:
+            form.value.errors.append(str(error))
+        else:
+            if not is_htmx():
+                return redirect(url_for("assets.show", asset_id=asset.id) + "#meters")
+            form, status = None, 200
+    context = meters_context(asset, reading_forms={meter.id: form} if form else None)
+    return render("assets/show.html", "meters", status=status, **_page(asset, context))
+
+
+@bp.route("/<id:asset_id>/meters", methods=["POST"])
+@manager_required
+def add_meter(asset_id):
+    """Give an asset a meter (runtime hours, cycles, a temperature, ...)."""
+    asset = visible_or_404(Asset, asset_id)
+    form = MeterForm()
+    status = 422
+    if form.validate_on_submit():
+        if Meter.select().where(Meter.asset == asset.id, Meter.name == form.name.data).exists():
+            form.name.errors.append("This asset already has a meter with this name.")
+        else:
+            Meter.create_for(
+                current_user,
+                asset,
+                name=form.name.data,
+                unit=form.unit.data,
+                increasing=form.increasing.data,
+                lower_limit=_number(form.lower_limit.data),
+                upper_limit=_number(form.upper_limit.data),
+            )
+            if not is_htmx():
+                return redirect(url_for("assets.show", asset_id=asset.id) + "#meters")
+            form, status = None, 200
+    context = meters_context(asset, meter_form=form)
+    return render("assets/show.html", "meters", status=status, **_page(asset, context))
+
+
+@bp.route("/<id:asset_id>/meters/<id:meter_id>")
+@login_required
+def meter(asset_id, meter_id):
+    """One meter: its chart over the last readings and the table of all of them."""
+    asset, meter = asset_meter_or_404(asset_id, meter_id)
+    readings = meter.recent_readings(limit=500)
+    return render(
+        "assets/meter.html",
+        asset=asset,
+        meter=meter,
+        readings=readings,
+        points=chart_points(list(reversed(readings)), width=720, height=200),
+        form=ReadingForm(prefix=f"m{meter.id}"),
+    )
+
+
+def _page(asset, context):
+    """The asset page's other blocks are not rendered for a block request, but a full page
+    (JavaScript off) needs everything: fill it in."""
+    from .register import show_context
+
+    if is_htmx():
+        return context
+    return {**show_context(asset), **context}

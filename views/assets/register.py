@@ -1,0 +1,297 @@
+"""The register itself: the filtered list, one asset's page, and the create/edit forms."""
+
+import datetime
+
+from flask import request, url_for
+from flask_login import current_user, login_required
+from peewee import JOIN
+
+from models import ASSET_STATUSES, CRITICALITIES, Asset, AuditEvent, Client, Location, Project, User
+from models.visibility import can_manage, visible
+
+from ..access import manageable_or_404, manager_required, visible_or_404
+from ..forms import AssetForm, as_choices, labelled
+from ..listing import choice_arg, id_arg, paginate, search_terms
+from ..rendering import is_htmx, render
+from ..saving import archive_or_restore, save_form
+from . import bp
+
+SORTS = {
+    "tag": Asset.tag,
+    "name": Asset.name,
+    "category": Asset.category,
+    "status": Asset.status,
+    "criticality": Asset.criticality,
+    "warranty_end": Asset.warranty_end,
+    "project": Project.code,
+    "client": Client.name,
+}
+
+
+def _project_choices():
+    projects = visible(Project, current_user, Project.id, Project.code, Project.name).order_by(
+        Project.code
+    )
+    return [(p.id, f"{p.code} {p.name}") for p in projects]
+
+
+def _asset_form(asset=None):
+    form = AssetForm(obj=asset)
+    form.project_id.choices = as_choices(_project_choices())
+    if asset is not None and request.method == "GET" and asset.parent_id:
+        form.parent_tag.data = asset.parent.tag
+    return form
+
+
+def _form_data(form, asset=None):
+    """The model fields from a valid form, or None with the error placed at its field."""
+    project = visible_or_404(Project, form.project_id.data)
+    data = {
+        name: form[name].data
+        for name in (
+            "tag",
+            "name",
+            "category",
+            "make",
+            "model_name",
+            "serial",
+            "install_date",
+            "warranty_end",
+            "status",
+            "criticality",
+            "description",
+        )
+    }
+    data["project"] = project
+    data["parent"] = None
+    if form.parent_tag.data:
+        parent = visible(Asset, current_user).where(Asset.tag == form.parent_tag.data).first()
+        if parent is None:
+            form.parent_tag.errors.append("No asset with this tag that you can see.")
+            return None
+        if parent.project_id != project.id:
+            form.parent_tag.errors.append("The parent must be in the same project.")
+            return None
+        if asset is not None and (parent.id == asset.id or asset.would_cycle(parent.id)):
+            form.parent_tag.errors.append("An asset cannot be part of itself or its components.")
+            return None
+        data["parent"] = parent
+    return data
+
+
+WARRANTY_CHOICES = [
+    ("30", "ends within 30 days"),
+    ("90", "ends within 90 days"),
+    ("365", "ends within a year"),
+    ("expired", "expired"),
+]
+
+
+def _filters():
+    """The list's filters from the URL; unknown values are ignored, never an error."""
+    category = request.args.get("category", "").strip()[:80]
+    return {
+        "location": id_arg("location"),
+        "client": id_arg("client"),
+        "project": id_arg("project"),
+        "category": category,
+        "status": choice_arg("status", ASSET_STATUSES),
+        "criticality": choice_arg("criticality", CRITICALITIES),
+        "warranty": choice_arg("warranty", {v for v, _ in WARRANTY_CHOICES}),
+    }
+
+
+def filtered_assets():
+    """Visible live assets narrowed by the URL's filters and search (no joins, no order):
+    shared by the list and its CSV export."""
+    filters = _filters()
+    query = visible(Asset, current_user)
+    for name in ("location", "client", "project", "category", "status", "criticality"):
+        if filters[name]:
+            query = query.where(getattr(Asset, name) == filters[name])
+    if filters["warranty"]:
+        today = datetime.date.today()
+        if filters["warranty"] == "expired":
+            query = query.where(Asset.warranty_end < today)
+        else:
+            horizon = today + datetime.timedelta(days=int(filters["warranty"]))
+            query = query.where(Asset.warranty_end.between(today, horizon))
+    q = search_terms()
+    if q:
+        query = query.where(Asset.matching(q))
+    return query, filters
+
+
+def with_names(query):
+    """The joins for the project code and client name shown in each row."""
+    return query.join(Project, on=(Asset.project == Project.id)).join_from(
+        Asset, Client, on=(Asset.client == Client.id)
+    )
+
+
+def filter_options():
+    """Choices for the filter bar: locations, clients and projects come from one query over
+    the visible projects; categories from the index on (organisation, category)."""
+    projects = list(
+        visible(
+            Project,
+            current_user,
+            Project.id,
+            Project.code,
+            Project.name,
+            Client.id,
+            Client.name,
+            Location.id,
+            Location.name,
+        )
+        .join(Client, on=(Project.client == Client.id))
+        .join_from(Project, Location, on=(Project.location == Location.id))
+        .order_by(Project.code)
+        .tuples()
+    )
+    categories = (
+        visible(Asset, current_user, Asset.category)
+        .where(Asset.category != "")
+        .distinct()
+        .order_by(Asset.category)
+        .tuples()
+    )
+    by_name = lambda pairs: sorted(set(pairs), key=lambda pair: pair[1].lower())  # noqa: E731
+    return {
+        "locations": by_name((row[5], row[6]) for row in projects),
+        "clients": by_name((row[3], row[4]) for row in projects),
+        "projects": [(row[0], f"{row[1]} {row[2]}") for row in projects],
+        "categories": [(c, c) for (c,) in categories],
+        "statuses": labelled(ASSET_STATUSES),
+        "criticalities": labelled(CRITICALITIES),
+        "warranty": WARRANTY_CHOICES,
+    }
+
+
+@bp.route("")
+@login_required
+def index():
+    """The asset register, searched, filtered, sorted and paged in the database."""
+    query, filters = filtered_assets()
+    page = paginate(
+        query, SORTS, "tag", filters=filters, joins=with_names, display=(Asset, Project, Client)
+    )
+    # An HTMX request only needs the results block: skip the filter bar's queries.
+    options = {} if is_htmx() else filter_options()
+    return render(
+        "assets/index.html",
+        "results",
+        page=page,
+        options=options,
+        can_edit=can_manage(current_user),
+    )
+
+
+def component_tree(asset):
+    """The asset's components at any depth as nested (asset, children) pairs."""
+    ids = asset.descendant_ids()
+    if not ids:
+        return []
+    rows = list(visible(Asset, current_user).where(Asset.id.in_(ids)).order_by(Asset.tag))
+    children = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+
+    def branch(parent_id, depth=0):
+        return [
+            (row, branch(row.id, depth + 1) if depth < 20 else [])
+            for row in children.get(parent_id, [])
+        ]
+
+    return branch(asset.id)
+
+
+def show_context(asset):
+    """Everything the asset page shows; its blocks are re-rendered alone by HTMX."""
+    from .documents import documents_context
+    from .meters import meters_context
+
+    history = (
+        AuditEvent.select(AuditEvent, User.name)
+        .join(User, JOIN.LEFT_OUTER, on=(AuditEvent.user == User.id))
+        .where(
+            AuditEvent.organisation == asset.organisation_id,
+            AuditEvent.entity_type == "asset",
+            AuditEvent.entity_id == asset.id,
+        )
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(30)
+    )
+    return {
+        **meters_context(asset),
+        **documents_context(asset),
+        "asset": asset,
+        "tree": component_tree(asset),
+        "ancestors": list(reversed(asset.ancestors())),
+        "history": list(history),
+        "can_edit": can_manage(current_user, asset),
+    }
+
+
+@bp.route("/<id:asset_id>")
+@login_required
+def show(asset_id):
+    """One asset: details, components, meters, documents and photos, history."""
+    asset = visible_or_404(Asset, asset_id)
+    return render("assets/show.html", **show_context(asset))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@manager_required
+def new():
+    """Register an asset, optionally as a component of another."""
+    form = _asset_form()
+    if request.method == "GET":
+        form.project_id.data = id_arg("project")
+        if id_arg("parent"):
+            parent = visible_or_404(Asset, id_arg("parent"))
+            form.parent_tag.data, form.project_id.data = parent.tag, parent.project_id
+    return save_form(
+        form,
+        "assets/form.html",
+        Asset,
+        unique={"tag": "An asset with this tag already exists."},
+        build=lambda: _form_data(form),
+        save=lambda data: Asset.create_audited(current_user, **data),
+        done=lambda asset: url_for("assets.show", asset_id=asset.id),
+    )
+
+
+@bp.route("/<id:asset_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(asset_id):
+    """Change an asset's details, project or parent."""
+    asset = manageable_or_404(Asset, asset_id)
+    form = _asset_form(asset)
+    return save_form(
+        form,
+        "assets/form.html",
+        Asset,
+        row=asset,
+        unique={"tag": "An asset with this tag already exists."},
+        build=lambda: _form_data(form, asset),
+        save=lambda data: asset.update_audited(current_user, **data) or asset,
+        done=lambda _: url_for("assets.show", asset_id=asset.id),
+    )
+
+
+@bp.route("/<id:asset_id>/archive", methods=["POST"], defaults={"restore": False})
+@bp.route(
+    "/<id:asset_id>/restore", methods=["POST"], endpoint="restore", defaults={"restore": True}
+)
+@login_required
+def archive(asset_id, restore):
+    """Take an asset out of the lists (its page and history stay), or bring it back."""
+    asset = manageable_or_404(Asset, asset_id)
+    return archive_or_restore(
+        asset,
+        restore,
+        blocked_by=Asset.select().where(Asset.parent == asset.id, Asset.archived_at.is_null()),
+        blocked_message="This asset still has active components: archive or move them first.",
+        done_url=url_for("assets.show", asset_id=asset.id),
+    )
