@@ -39,7 +39,7 @@ def test_each_demo_user_signs_in_and_opens_an_asset(live_server, page, demo_pass
     open_assets(page)
 
     rows = page.locator("#results tbody tr")
-    expect(rows.first.locator("td").first.get_by_role("link")).to_be_visible()
+    expect(rows.first.locator("td[data-label=Tag]").get_by_role("link")).to_be_visible()
     if email == "client@example.com":
         with live_server.app.app_context(), db.connection_context():
             northgate = (
@@ -58,7 +58,7 @@ def test_each_demo_user_signs_in_and_opens_an_asset(live_server, page, demo_pass
         assert options[0] == "Project: all"
         assert options[1:] and all(o.startswith("NGM-") for o in options[1:]), options
 
-    first = rows.first.locator("td").first.get_by_role("link")
+    first = rows.first.locator("td[data-label=Tag]").get_by_role("link")
     tag = first.inner_text().strip()
     first.click()
     expect(page).to_have_url(re.compile(r"/assets/\d+$"))
