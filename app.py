@@ -42,6 +42,8 @@ def load_config(instance_path):
         DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'fettle.db'}"),
         REDIS_URL=os.environ.get("REDIS_URL"),
         SMTP_URL=os.environ.get("SMTP_URL"),
+        # Uploaded files: instance/uploads by default, or s3://bucket[/prefix].
+        STORAGE_URL=os.environ.get("STORAGE_URL"),
         BASE_URL=os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         HUEY_SQLITE_PATH=str(instance / "huey.db"),
         SESSION_COOKIE_HTTPONLY=True,

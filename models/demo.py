@@ -7,6 +7,7 @@ import random
 from .asset import Asset
 from .base import db
 from .client import Client
+from .demo_registry import add_documents, add_meters
 from .location import Location
 from .organisation import Organisation
 from .project import Project
@@ -304,8 +305,9 @@ def demo_loaded():
     return User.select().where(User.email == DEMO_USERS[0][0]).exists()
 
 
-def load_demo(asset_total=300, seed=7):
-    """Create the demo organisation in one transaction; returns it."""
+def load_demo(asset_total=300, seed=7, storage=None):
+    """Create the demo organisation in one transaction; returns it. With a storage, its
+    manuals, certificates and photos are stored too."""
     rng = random.Random(seed)
     today = datetime.date.today()
     with db.atomic():
@@ -339,6 +341,10 @@ def load_demo(asset_total=300, seed=7):
         ]
         _demo_assets(org, projects, asset_total, rng, today)
         _demo_users(org, locations, clients, projects)
+        technician = User.get(User.email == "tech@example.com")
+        add_meters(org, technician, rng)
+        if storage is not None:
+            add_documents(org, storage, technician, rng)
     return org
 
 

@@ -13,6 +13,11 @@ import migrations
 from models import Organisation, User, db
 from models.base import refresh_statistics
 from models.demo import DEMO_PASSWORD, DEMO_USERS, demo_loaded, load_demo
+from models.storage import get_storage
+
+
+def _storage():
+    return get_storage(current_app.config.get("STORAGE_URL"), current_app.instance_path)
 
 
 def register(app):
@@ -80,7 +85,7 @@ def demo_command():
         if demo_loaded():
             click.echo("Demo data already loaded.")
             return
-        load_demo()
+        load_demo(storage=_storage())
     click.echo("Demo data loaded.")
 
 
@@ -93,7 +98,7 @@ def serve(host, port):
         migrations.upgrade(db.obj)
         if not User.select().exists():
             click.echo("First start: loading demo data...")
-            load_demo()
+            load_demo(storage=_storage())
         refresh_statistics(db.obj)
     consumer = subprocess.Popen(
         [
