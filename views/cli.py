@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 import migrations
@@ -79,6 +80,7 @@ def create_org(name, admin_email, admin_name, admin_password):
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load the demo organisation unless it is already there."""
     with db.connection_context():
@@ -90,6 +92,7 @@ def demo_command():
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int)
 def serve(host, port):
