@@ -10,6 +10,7 @@ from .meter import Meter, MeterReading
 from .organisation import Organisation
 from .project import PROJECT_STATUSES, Project
 from .user import ROLES, ManagerLocation, ProjectMember, User
+from .work_order import Activity, Assignment, Counter, WorkOrder
 
 MODELS = [
     Organisation,
@@ -24,10 +25,18 @@ MODELS = [
     Meter,
     MeterReading,
     Document,
+    Counter,
+    WorkOrder,
+    Assignment,
+    Activity,
 ]
 
 __all__ = [
     "ASSET_STATUSES",
+    "Activity",
+    "Assignment",
+    "Counter",
+    "WorkOrder",
     "DOCUMENT_KINDS",
     "Document",
     "Meter",

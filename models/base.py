@@ -50,7 +50,9 @@ def _build_database(url, pooled):
         if path in ("", ":memory:"):
             raise ValueError("Fettle needs an SQLite file, not :memory:")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        # Transactions take the write lock when they begin: a read that later writes would
+        # otherwise fail at once ("database is locked") instead of waiting its turn.
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     if parsed.scheme in ("postgres", "postgresql"):
         kwargs = dict(
             database=parsed.path.lstrip("/"),

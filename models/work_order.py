@@ -1,0 +1,333 @@
+"""Work orders: the unit of maintenance work, with a fixed lifecycle and a human number.
+
+Every state change goes through WorkOrder.transition, which checks the move against
+TRANSITIONS and the status the person saw, and writes the change, its activity and its
+audit row in one transaction.
+"""
+
+from peewee import (
+    BooleanField,
+    CharField,
+    Check,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from .asset import Asset
+from .audit import AuditEvent
+from .base import BaseModel, choice_check, db, utcnow
+from .client import Client
+from .location import Location
+from .organisation import Organisation
+from .project import Project
+from .user import ProjectMember, User
+
+TYPES = ("corrective", "preventive", "inspection", "emergency")
+PRIORITIES = ("low", "medium", "high", "urgent")
+STATUSES = ("open", "in_progress", "on_hold", "completed", "closed", "cancelled")
+OPEN_STATUSES = ("open", "in_progress", "on_hold")
+STATUS_LABELS = {
+    "open": "Open",
+    "in_progress": "In progress",
+    "on_hold": "On hold",
+    "completed": "Completed",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+}
+
+# status -> {allowed next status: who may make that move}
+TRANSITIONS = {
+    "open": {"in_progress": "worker", "on_hold": "worker", "cancelled": "manager"},
+    "in_progress": {"on_hold": "worker", "completed": "worker", "cancelled": "manager"},
+    "on_hold": {"in_progress": "worker", "cancelled": "manager"},
+    "completed": {"closed": "manager", "in_progress": "manager"},  # verify, or reopen
+    "closed": {},
+    "cancelled": {},
+}
+NEEDS_REASON = {"on_hold", "cancelled"}
+
+
+class TransitionError(ValueError):
+    """A move the lifecycle or the person's role does not allow; the message says why."""
+
+
+class StaleError(ValueError):
+    """Someone else changed the order since this person loaded it."""
+
+    def __init__(self, message, changed_by=None, changes=None):
+        super().__init__(message)
+        self.changed_by, self.changes = changed_by, changes or {}
+
+
+class Counter(BaseModel):
+    """Per-organisation sequences (work order numbers), taken under a row lock."""
+
+    organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
+    name = CharField(max_length=40)
+    value = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("organisation", "name"), True),)
+
+    @classmethod
+    def next_value(cls, organisation_id, name):
+        """The next number, gapless: call inside the transaction that uses it, so a rollback
+        gives the number back and concurrent callers queue on the row."""
+        updated = (
+            cls.update(value=cls.value + 1)
+            .where(cls.organisation == organisation_id, cls.name == name)
+            .execute()
+        )
+        if not updated:
+            cls.insert(
+                organisation=organisation_id, name=name, value=0
+            ).on_conflict_ignore().execute()
+            cls.update(value=cls.value + 1).where(
+                cls.organisation == organisation_id, cls.name == name
+            ).execute()
+        return (
+            cls.select(cls.value)
+            .where(cls.organisation == organisation_id, cls.name == name)
+            .scalar()
+        )
+
+
+class WorkOrder(BaseModel):
+    organisation = ForeignKeyField(Organisation, on_delete="CASCADE", index=False)
+    location = ForeignKeyField(Location, on_delete="RESTRICT", index=False)
+    client = ForeignKeyField(Client, on_delete="RESTRICT", index=False)
+    project = ForeignKeyField(Project, on_delete="RESTRICT", index=False)
+    asset = ForeignKeyField(
+        Asset, null=True, backref="work_orders", on_delete="RESTRICT", index=False
+    )
+    number = IntegerField()
+    title = CharField(max_length=200)
+    description = TextField(default="")
+    type = CharField(max_length=20, default="corrective", constraints=[choice_check("type", TYPES)])
+    priority = CharField(
+        max_length=20, default="medium", constraints=[choice_check("priority", PRIORITIES)]
+    )
+    status = CharField(
+        max_length=20, default="open", constraints=[choice_check("status", STATUSES)]
+    )
+    due_at = DateTimeField(null=True)
+    estimated_hours = DecimalField(
+        max_digits=7, decimal_places=2, null=True, constraints=[Check("estimated_hours >= 0")]
+    )
+    asset_down = BooleanField(default=False)
+    status_reason = CharField(max_length=300, default="")
+    completion_notes = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)
+    started_at = DateTimeField(null=True)
+    completed_at = DateTimeField(null=True)
+    completed_by = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)
+    closed_at = DateTimeField(null=True)
+    version = IntegerField(default=1)
+
+    class Meta:
+        indexes = (
+            (("organisation", "number"), True),
+            (("organisation", "status", "due_at"), False),
+            (("project", "status", "due_at"), False),
+            (("client", "status", "due_at"), False),
+            (("location", "status", "due_at"), False),
+            (("asset", "created_at"), False),
+        )
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self):
+        return f"WO-{self.number:06d}"
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[self.status]
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @classmethod
+    def open_for(cls, actor, project, assignees=(), **data):
+        """Create an order with the next number; assignees must be members of the project."""
+        asset = data.get("asset")
+        if asset is not None and asset.project_id != project.id:
+            raise TransitionError("The asset is not in this project.")
+        with db.atomic():
+            _check_members(project, assignees)
+            number = Counter.next_value(project.organisation_id, "work_order")
+            order = cls.create(
+                organisation=project.organisation_id,
+                location=project.location_id,
+                client=project.client_id,
+                project=project.id,
+                number=number,
+                created_by=actor.id,
+                **data,
+            )
+            for user in assignees:
+                Assignment.create(organisation=order.organisation_id, work_order=order, user=user)
+            if order.asset_down and asset is not None:
+                Asset.update(status="down").where(Asset.id == asset.id).execute()
+            Activity.note(order, actor, "created", f"Created {order.reference}")
+            AuditEvent.record(actor, "create", order)
+        return order
+
+    def allowed_moves(self, actor):
+        """The statuses this person may move the order to now."""
+        return [
+            to
+            for to, who in TRANSITIONS[self.status].items()
+            if who == "worker" or actor.is_manager
+        ]
+
+    def transition(self, actor, to, seen_status, reason=""):
+        """Move to `to` from the status the person saw; refuses stale or disallowed moves,
+        so a transition posted twice does not apply twice."""
+        reason = (reason or "").strip()
+        with db.atomic():
+            current = (
+                type(self)
+                .select(type(self).status, type(self).version)
+                .where(type(self).id == self.id)
+                .get()
+            )
+            if current.status != seen_status:
+                raise TransitionError(
+                    f"This order is already {STATUS_LABELS[current.status].lower()}; "
+                    "the page was out of date and nothing was changed."
+                )
+            if to not in TRANSITIONS[current.status]:
+                raise TransitionError(
+                    f"A {STATUS_LABELS[current.status].lower()} order cannot "
+                    f"become {STATUS_LABELS.get(to, to).lower()}."
+                )
+            if TRANSITIONS[current.status][to] == "manager" and not actor.is_manager:
+                raise TransitionError("Only a manager can do that.")
+            if to in NEEDS_REASON and not reason:
+                raise TransitionError("Say why: a reason is required.")
+            now, fields = (
+                utcnow(),
+                {"status": to, "version": current.version + 1, "updated_at": utcnow()},
+            )
+            if to == "in_progress" and self.started_at is None:
+                fields["started_at"] = now
+            if to == "completed":
+                fields.update(completed_at=now, completed_by=actor.id)
+            if to == "closed":
+                fields["closed_at"] = now
+            if to in NEEDS_REASON:
+                fields["status_reason"] = reason[:300]
+            type(self).update(**fields).where(type(self).id == self.id).execute()
+            if to in ("completed", "cancelled") and self.asset_down and self.asset_id:
+                Asset.update(status="operational").where(
+                    Asset.id == self.asset_id, Asset.status == "down"
+                ).execute()
+            Activity.note(
+                self,
+                actor,
+                "status",
+                f"{STATUS_LABELS[current.status]} → {STATUS_LABELS[to]}"
+                + (f": {reason}" if reason else ""),
+            )
+            AuditEvent.record(actor, "transition", self, {"status": (current.status, to)})
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return self
+
+    def save_changes(self, actor, seen_version, **data):
+        """Edit fields with optimistic locking: if the version moved on, nothing is written
+        and StaleError says who changed what meanwhile."""
+        with db.atomic():
+            current = type(self).get_by_id(self.id)
+            if current.version != seen_version:
+                last = (
+                    AuditEvent.select(AuditEvent, User.name)
+                    .join(User, on=(AuditEvent.user == User.id))
+                    .where(AuditEvent.entity_type == "workorder", AuditEvent.entity_id == self.id)
+                    .order_by(AuditEvent.id.desc())
+                    .first()
+                )
+                raise StaleError(
+                    "Changed by someone else meanwhile.",
+                    changed_by=last.user.name if last else None,
+                    changes=last.change_list() if last else {},
+                )
+            changed = {
+                k: (getattr(current, k), v) for k, v in data.items() if getattr(current, k) != v
+            }
+            if not changed:
+                return {}
+            updated = (
+                type(self)
+                .update(version=seen_version + 1, updated_at=utcnow(), **data)
+                .where(type(self).id == self.id, type(self).version == seen_version)
+                .execute()
+            )
+            if not updated:
+                raise StaleError("Changed by someone else meanwhile.")
+            Activity.note(
+                self,
+                actor,
+                "edit",
+                "Changed " + ", ".join(name.replace("_", " ") for name in changed),
+            )
+            AuditEvent.record(actor, "update", self, changed)
+        for name, value in data.items():
+            setattr(self, name, value)
+        self.version = seen_version + 1
+        return changed
+
+
+def _check_members(project, users):
+    member_ids = {
+        m
+        for (m,) in ProjectMember.select(ProjectMember.user)
+        .where(ProjectMember.project == project.id)
+        .tuples()
+    }
+    outsiders = [u.name for u in users if u.id not in member_ids]
+    if outsiders:
+        raise TransitionError(
+            ", ".join(outsiders)
+            + " "
+            + ("is" if len(outsiders) == 1 else "are")
+            + " not on this project's team."
+        )
+
+
+class Assignment(BaseModel):
+    organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
+    work_order = ForeignKeyField(WorkOrder, backref="assignments", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("work_order", "user"), True), (("user", "work_order"), False))
+
+
+class Activity(BaseModel):
+    """The timeline of a work order: status changes, edits, comments, uploads."""
+
+    organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
+    work_order = ForeignKeyField(WorkOrder, backref="activity", on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    kind = CharField(max_length=20)
+    body = TextField()
+
+    class Meta:
+        indexes = ((("work_order", "created_at"), False),)
+
+    @classmethod
+    def note(cls, order, actor, kind, body):
+        return cls.create(
+            organisation=order.organisation_id,
+            work_order=order.id,
+            user=actor.id if actor else None,
+            kind=kind,
+            body=body,
+        )
