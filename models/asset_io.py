@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from .asset import ASSET_STATUSES, CRITICALITIES, Asset
+from .asset import ASSET_STATUSES, CRITICALITIES, Asset, asset_dependents
+from .asset_bulk import with_components
 from .audit import AuditEvent
 from .base import db, utcnow
 from .project import Project
@@ -115,9 +116,9 @@ def template_csv():
 
 def decode(data):
     """CSV bytes as text: UTF-8 (with or without BOM) or UTF-16 with a BOM, else a clear no."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
     try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(
@@ -132,11 +133,14 @@ def _parse_date(text):
         return None
 
 
+def _neutralised(text):
+    """A cell our export prefixed with ' so that spreadsheets take it as text, not a formula."""
+    return text.startswith("'") and len(text) > 1 and text[1] in "=+-@"
+
+
 def _clean_cell(text):
     text = (text or "").strip()
-    if text.startswith("'") and len(text) > 1 and text[1] in "=+-@":
-        text = text[1:]  # neutralised by our own export
-    return text
+    return text[1:] if _neutralised(text) else text
 
 
 def read_rows(data):
@@ -168,20 +172,24 @@ def read_rows(data):
                 continue
             if len(rows) >= MAX_ROWS:
                 raise ImportFileError(f"A file can hold at most {MAX_ROWS:,} assets.")
-            cells = dict(zip(header, cells, strict=False))
-            rows.append((line_no, {h: _clean_cell(c) for h, c in cells.items() if h}))
+            cells += [""] * (len(header) - len(cells))  # trailing empty cells left out
+            cells = {h: c.strip() for h, c in zip(header, cells, strict=False) if h}
+            # A neutralised cell is text that merely starts like a formula: kept as such.
+            literal = {h for h, c in cells.items() if _neutralised(c)}
+            rows.append((line_no, {h: _clean_cell(c) for h, c in cells.items()}, literal))
     except csv.Error as exc:
         raise ImportFileError(f"This is not a readable CSV file ({exc}).") from None
     return tuple(h for h in header if h), rows
 
 
-def _row_values(line, row, errors):
-    """Typed values of one row; problems go to `errors` as (line, column, message)."""
+def _row_values(line, row, errors, literal=()):
+    """Typed values of one row; problems go to `errors` as (line, column, message). Columns
+    in `literal` were neutralised by an export and are not taken for formulas."""
     values = {}
     for column, text in row.items():
         if _CONTROL.search(text):
             errors.append((line, column, "contains characters that are not allowed"))
-        elif _FORMULA.match(text):
+        elif _FORMULA.match(text) and column not in literal:
             errors.append(
                 (line, column, "looks like a spreadsheet formula; remove the leading = + - or @")
             )
@@ -214,7 +222,7 @@ def preview(user, data, visible_assets, visible_projects):
     columns, rows = read_rows(data)
     result = ImportPreview(columns=columns)
     projects = {p.code: p for p in visible_projects.where(Project.archived_at.is_null())}
-    tags = [row.get("tag", "") for _, row in rows] + [row.get("parent_tag", "") for _, row in rows]
+    tags = [row.get(column, "") for _, row, _ in rows for column in ("tag", "parent_tag")]
     existing = {}
     wanted = sorted({t for t in tags if t})
     for start in range(0, len(wanted), 500):
@@ -234,8 +242,8 @@ def preview(user, data, visible_assets, visible_projects):
             a.id for a in visible_assets.select(Asset.id).where(Asset.tag.in_(chunk))
         )
     in_file = {}
-    for line, row in rows:
-        values = _row_values(line, row, result.errors)
+    for line, row, literal in rows:
+        values = _row_values(line, row, result.errors, literal)
         tag = values.get("tag", "")
         if tag in in_file:
             result.errors.append((line, "tag", f"'{tag}' is already on line {in_file[tag][0]}"))
@@ -301,25 +309,26 @@ def apply(user, preview_result):
     rows = [values for _line, values, _action in preview_result.rows]
     with db.atomic():
         tags = [v["tag"] for v in rows]
-        existing = {}
+        existing, old_project = {}, {}
         for start in range(0, len(tags), 500):
-            existing.update(
-                dict(
-                    Asset.select(Asset.tag, Asset.id)
-                    .where(
-                        Asset.organisation == user.organisation_id,
-                        Asset.tag.in_(tags[start : start + 500]),
-                    )
-                    .tuples()
+            for tag, asset_id, project_id in (
+                Asset.select(Asset.tag, Asset.id, Asset.project)
+                .where(
+                    Asset.organisation == user.organisation_id,
+                    Asset.tag.in_(tags[start : start + 500]),
                 )
-            )
-        new_rows, updated = [], 0
+                .tuples()
+            ):
+                existing[tag], old_project[tag] = asset_id, project_id
+        new_rows, updated, moved = [], 0, {}
         for values in rows:
             fields = _model_fields(values, preview_result.columns)
             if values["tag"] in existing:
                 fields["updated_at"] = now
                 Asset.update(**fields).where(Asset.id == existing[values["tag"]]).execute()
                 updated += 1
+                if old_project[values["tag"]] != values["_project"].id:
+                    moved.setdefault(values["_project"], set()).add(existing[values["tag"]])
             else:
                 new_rows.append(
                     {
@@ -349,6 +358,7 @@ def apply(user, preview_result):
             Asset.update(parent=parent_ids.get(values.get("parent_tag"))).where(
                 Asset.id == ids[values["tag"]]
             ).execute()
+        _carry_along(moved)
         events = [
             dict(
                 organisation=user.organisation_id,
@@ -366,6 +376,19 @@ def apply(user, preview_result):
         for start in range(0, len(events), 500):
             AuditEvent.insert_many(events[start : start + 500]).execute()
     return {"created": len(new_rows), "updated": updated}
+
+
+def _carry_along(moved):
+    """Components, meters and documents follow an asset the file moved to another project
+    ({project: asset ids}), as they do when the asset is edited (Asset.after_update)."""
+    for project, asset_ids in moved.items():
+        everything = sorted(with_components(asset_ids))
+        place = dict(project=project.id, client=project.client_id, location=project.location_id)
+        for start in range(0, len(everything), 500):
+            chunk = everything[start : start + 500]
+            Asset.update(**place).where(Asset.id.in_(chunk)).execute()
+            for model in asset_dependents():
+                model.update(**place).where(model.asset.in_(chunk)).execute()
 
 
 def _parent_ids(user, rows):

@@ -121,7 +121,7 @@ class Meter(BaseModel):
 
     def recent_readings(self, limit=200):
         return list(
-            self.readings.select(MeterReading, User.name)
+            self.readings.select(MeterReading, User.id, User.name)
             .join(User, JOIN.LEFT_OUTER, on=(MeterReading.recorded_by == User.id))
             .order_by(MeterReading.read_at.desc(), MeterReading.id.desc())
             .limit(limit)

@@ -129,5 +129,6 @@ def test_export_round_trips_through_import(setup, make_asset):
     assert rows[1]["parent_tag"] == "GEN-1" and rows[1]["project_code"] == "NGM-HV"
     assert text.splitlines()[0] == template_csv().splitlines()[0]
     result = run_preview(user, text)
-    # The neutralised formula comes back as a formula, which import refuses at the field.
-    assert [(line, col) for line, col, _ in result.errors] == [(2, "name")]
+    # The neutralised cell comes back as the text it was: unchanged data imports clean.
+    assert result.errors == [] and (result.creates, result.updates) == (0, 2)
+    assert result.rows[0][1]["name"] == "=cmd|' /C calc'!A0"

@@ -176,10 +176,15 @@ class ReadingForm(FettleForm):
         if field.data is not None and not (-1e12 < float(field.data) < 1e12):
             raise ValidationError("That number is too large.")
 
+    def validate_read_at(self, field):
+        # A day inside the calendar's ends, so that any time zone's offset stays inside too.
+        if field.data is not None and not (1900 <= field.data.year <= 9998):
+            raise ValidationError("Enter a date between the years 1900 and 9998.")
+
 
 class MeterForm(FettleForm):
-    name = StringField("Meter name", validators=[InputRequired(), Length(max=80)])
-    unit = StringField("Unit", validators=[InputRequired(), Length(max=20)])
+    name = StringField("Meter name", validators=[Required(), Length(max=80)])
+    unit = StringField("Unit", validators=[Required(), Length(max=20)])
     increasing = BooleanField("Only goes up (runtime hours, cycle counts)", default=True)
     lower_limit = DecimalField("Lower limit", validators=[Optional()], places=None)
     upper_limit = DecimalField("Upper limit", validators=[Optional()], places=None)

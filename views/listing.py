@@ -80,8 +80,10 @@ def paginate(
     column = sorts[key]
     if sort.startswith("-"):
         order = (column.desc(), model.id.desc())
+        backwards = (column.asc(), model.id.asc())
     else:
         order = (column.asc(), model.id.asc())
+        backwards = (column.desc(), model.id.desc())
 
     per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
     if per_page not in PER_PAGE_CHOICES:
@@ -92,12 +94,22 @@ def paginate(
     if page > pages:
         notices.append(f"There is no page {page}; showing page {pages}, the last.")
         page = pages
+    # A page past the middle is read from the other end, in the opposite order: an OFFSET
+    # walks every row before it, so the last page costs what the first does, and the middle
+    # is the deepest any page goes. The reversed order is the exact mirror on both databases
+    # (NULLs included), so the rows are the same.
+    offset = (page - 1) * per_page
+    limit = max(0, min(per_page, total - offset))
+    from_end = offset > total - offset - limit
+    window = (backwards, total - offset - limit) if from_end else (order, offset)
     if joins is None:
-        rows = list(query.order_by(*order).paginate(page, per_page))
+        rows = list(query.order_by(*window[0]).limit(limit or per_page).offset(window[1]))
+        if from_end:
+            rows.reverse()
     else:
         sort_needs_join = column.model is not model
         picker = joins(query.select(model.id)) if sort_needs_join else query.select(model.id)
-        ids = picker.order_by(*order).paginate(page, per_page)
+        ids = picker.order_by(*window[0]).limit(limit or per_page).offset(window[1])
         rows = list(joins(model.select(*display)).where(model.id.in_(ids)).order_by(*order))
     return Page(rows, total, page, per_page, sort, q, filters or {}, notices)
 

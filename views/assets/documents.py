@@ -6,11 +6,12 @@ from flask_login import current_user, login_required
 
 from models import Asset, Document
 from models.document import UploadError
-from models.storage import get_storage
+from models.storage import MissingFile, get_storage
+from models.visibility import can_manage
 
-from ..access import manager_required, visible_or_404
+from ..access import visible_or_404
 from ..forms import DocumentForm
-from ..rendering import is_htmx, render
+from ..rendering import is_htmx, message_response, render
 from . import bp
 
 
@@ -46,6 +47,12 @@ def asset_document_or_404(asset_id, document_id):
 def upload(asset_id):
     """Attach a manual, certificate or photo; anyone who can see the asset may add one."""
     asset = visible_or_404(Asset, asset_id)
+    if asset.archived_at is not None:
+        return message_response(
+            "This asset is archived: restore it before adding files.",
+            409,
+            page_title="Asset archived",
+        )
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -73,7 +80,10 @@ def upload(asset_id):
 
 
 def _send(document, key, content_type, download):
-    data = storage().get(key)
+    try:
+        data = storage().get(key)
+    except MissingFile:
+        abort(404)  # lost from storage: nothing to send, but no error page either
     response = make_response(data)
     response.headers["Content-Type"] = content_type
     disposition = "attachment" if download else "inline"
@@ -100,7 +110,8 @@ def document(asset_id, document_id, filename):
     return _send(doc, doc.storage_key, doc.content_type, download=not inline)
 
 
-@bp.route("/<id:asset_id>/documents/<id:document_id>/thumbnail.jpg")
+# No extension: every stored file name has one, so no document's own URL can be this one.
+@bp.route("/<id:asset_id>/documents/<id:document_id>/thumbnail")
 @login_required
 def thumbnail(asset_id, document_id):
     _asset, doc = asset_document_or_404(asset_id, document_id)
@@ -110,10 +121,12 @@ def thumbnail(asset_id, document_id):
 
 
 @bp.route("/<id:asset_id>/documents/<id:document_id>/delete", methods=["POST"])
-@manager_required
+@login_required
 def delete_document(asset_id, document_id):
     """Remove a document (managers); the audit log keeps that it existed."""
-    asset, doc = asset_document_or_404(asset_id, document_id)
+    asset, doc = asset_document_or_404(asset_id, document_id)  # 404 before 403
+    if not can_manage(current_user):
+        abort(403)
     doc.remove(current_user, storage())
     flash(f"Deleted {doc.filename}.", "success")
     return redirect(url_for("assets.show", asset_id=asset.id) + "#documents")

@@ -5,13 +5,14 @@ import zoneinfo
 
 from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
+from peewee import IntegrityError
 
 from models import Asset, Meter
 from models.meter import ReadingError, chart_points
 
-from ..access import manager_required, visible_or_404
+from ..access import manageable_or_404, visible_or_404
 from ..forms import MeterForm, ReadingForm
-from ..rendering import is_htmx, render
+from ..rendering import is_htmx, message_response, render
 from . import bp
 
 
@@ -29,16 +30,46 @@ def meters_context(asset, reading_forms=None, meter_form=None):
     rows = []
     for meter in meters:
         readings = list(reversed(meter.recent_readings(limit=60)))
-        form = (reading_forms or {}).get(meter.id) or ReadingForm(prefix=f"m{meter.id}")
+        # Fresh forms are not bound to the request: after a reading they start empty.
+        form = (reading_forms or {}).get(meter.id) or ReadingForm(
+            formdata=None, prefix=f"m{meter.id}"
+        )
         rows.append(
             {"meter": meter, "points": chart_points(readings), "count": len(readings), "form": form}
         )
     return {
         "asset": asset,
         "meters": rows,
-        "meter_form": meter_form or MeterForm(),
+        "meter_form": meter_form or MeterForm(formdata=None),
         "can_add_meter": current_user.is_manager,
     }
+
+
+def _create_meter(asset, form):
+    """Create the meter; False when the same name won a race to the unique index."""
+    try:
+        Meter.create_for(
+            current_user,
+            asset,
+            name=form.name.data,
+            unit=form.unit.data,
+            increasing=form.increasing.data,
+            lower_limit=_number(form.lower_limit.data),
+            upper_limit=_number(form.upper_limit.data),
+        )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _refuse_if_archived(asset):
+    if asset.archived_at is not None:
+        return message_response(
+            "This asset is archived: restore it before recording on it.",
+            409,
+            page_title="Asset archived",
+        )
+    return None
 
 
 def _number(value):
@@ -56,6 +87,8 @@ def _local_to_utc(value, tz_name):
 def add_reading(asset_id, meter_id):
     """Record a meter reading from the asset page; anyone who can see the asset may."""
     asset, meter = asset_meter_or_404(asset_id, meter_id)
+    if archived_response := _refuse_if_archived(asset):
+        return archived_response
     form = ReadingForm(prefix=f"m{meter.id}")
     status = 422
     if form.validate_on_submit():
@@ -75,27 +108,23 @@ def add_reading(asset_id, meter_id):
 
 
 @bp.route("/<id:asset_id>/meters", methods=["POST"])
-@manager_required
+@login_required
 def add_meter(asset_id):
     """Give an asset a meter (runtime hours, cycles, a temperature, ...)."""
-    asset = visible_or_404(Asset, asset_id)
+    asset = manageable_or_404(Asset, asset_id)
     form = MeterForm()
     status = 422
+    if archived_response := _refuse_if_archived(asset):
+        return archived_response
     if form.validate_on_submit():
+        taken = "This asset already has a meter with this name."
         if Meter.select().where(Meter.asset == asset.id, Meter.name == form.name.data).exists():
-            form.name.errors.append("This asset already has a meter with this name.")
+            form.name.errors.append(taken)
+        elif not _create_meter(asset, form):
+            form.name.errors.append(taken)  # added by someone else a moment ago
+        elif not is_htmx():
+            return redirect(url_for("assets.show", asset_id=asset.id) + "#meters")
         else:
-            Meter.create_for(
-                current_user,
-                asset,
-                name=form.name.data,
-                unit=form.unit.data,
-                increasing=form.increasing.data,
-                lower_limit=_number(form.lower_limit.data),
-                upper_limit=_number(form.upper_limit.data),
-            )
-            if not is_htmx():
-                return redirect(url_for("assets.show", asset_id=asset.id) + "#meters")
             form, status = None, 200
     context = meters_context(asset, meter_form=form)
     return render("assets/show.html", "meters", status=status, **_page(asset, context))
@@ -113,7 +142,7 @@ def meter(asset_id, meter_id):
         meter=meter,
         readings=readings,
         points=chart_points(list(reversed(readings)), width=720, height=200),
-        form=ReadingForm(prefix=f"m{meter.id}"),
+        form=ReadingForm(formdata=None, prefix=f"m{meter.id}"),
     )
 
 

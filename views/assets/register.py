@@ -123,10 +123,15 @@ def filtered_assets():
 
 
 def with_names(query):
-    """The joins for the project code and client name shown in each row."""
-    return query.join(Project, on=(Asset.project == Project.id)).join_from(
-        Asset, Client, on=(Asset.client == Client.id)
-    )
+    """The joins for the project code and client name shown in each row.
+
+    The organisation test is always true (an asset's project and client are in its
+    organisation) but lets SQLite sort by project or client by walking the organisation's
+    projects or clients in order, instead of sorting every asset of the organisation."""
+    org = current_user.organisation_id
+    return query.join(
+        Project, on=((Asset.project == Project.id) & (Project.organisation == org))
+    ).join_from(Asset, Client, on=((Asset.client == Client.id) & (Client.organisation == org)))
 
 
 def filter_options():
@@ -218,6 +223,7 @@ def show_context(asset):
             AuditEvent.organisation == asset.organisation_id,
             AuditEvent.entity_type == "asset",
             AuditEvent.entity_id == asset.id,
+            AuditEvent.action != "reading",  # readings are listed on the meter's page
         )
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(30)

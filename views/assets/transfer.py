@@ -124,8 +124,13 @@ def export():
 
     query, _filters = filtered_assets()
     query = with_names(query)
+    # By tag or name only (each served by an index), in the list's direction.
     sort = request.args.get("sort", "tag")
-    query = query.order_by(Asset.name if sort.lstrip("-") == "name" else Asset.tag, Asset.id)
+    column = Asset.name if sort.lstrip("-") == "name" else Asset.tag
+    if sort in ("-name", "-tag"):
+        query = query.order_by(column.desc(), Asset.id.desc())
+    else:
+        query = query.order_by(column, Asset.id)
     return Response(
         stream_with_context(export_rows(query)),
         mimetype="text/csv",
