@@ -4,7 +4,7 @@ import datetime
 
 from flask import request, url_for
 from flask_login import current_user, login_required
-from peewee import JOIN
+from peewee import JOIN, Select, fn
 
 from models import ASSET_STATUSES, CRITICALITIES, Asset, AuditEvent, Client, Location, Project, User
 from models.visibility import can_manage, visible
@@ -134,6 +134,32 @@ def with_names(query):
     ).join_from(Asset, Client, on=((Asset.client == Client.id) & (Client.organisation == org)))
 
 
+def _categories():
+    """The categories of the visible live assets, in order.
+
+    Admins and managers see a whole organisation (or whole locations): their categories are
+    read by walking the (organisation, category) index one category at a time, a recursive
+    query of ~20 index probes, where DISTINCT reads every asset (PostgreSQL: 70-90 ms at
+    200,000 assets). Technicians and client users see a few projects: DISTINCT over their
+    own rows is quicker than probing for rows of theirs under each category."""
+    if current_user.role not in ("admin", "manager"):
+        rows = (
+            visible(Asset, current_user, Asset.category)
+            .where(Asset.category != "")
+            .distinct()
+            .order_by(Asset.category)
+            .tuples()
+        )
+        return [category for (category,) in rows]
+    first = visible(Asset, current_user, fn.MIN(Asset.category)).where(Asset.category > "")
+    walk = first.cte("categories", recursive=True, columns=("category",))
+    following = visible(Asset, current_user, fn.MIN(Asset.category))
+    following = following.where(Asset.category > walk.c.category)
+    walk = walk.union_all(Select([walk], [following]).where(walk.c.category.is_null(False)))
+    rows = walk.select_from(walk.c.category).where(walk.c.category.is_null(False))
+    return [category for (category,) in rows.order_by(walk.c.category).tuples()]
+
+
 def filter_options():
     """Choices for the filter bar: locations, clients and projects come from one query over
     the visible projects; categories from the index on (organisation, category)."""
@@ -154,19 +180,13 @@ def filter_options():
         .order_by(Project.code)
         .tuples()
     )
-    categories = (
-        visible(Asset, current_user, Asset.category)
-        .where(Asset.category != "")
-        .distinct()
-        .order_by(Asset.category)
-        .tuples()
-    )
+    categories = _categories()
     by_name = lambda pairs: sorted(set(pairs), key=lambda pair: pair[1].lower())  # noqa: E731
     return {
         "locations": by_name((row[5], row[6]) for row in projects),
         "clients": by_name((row[3], row[4]) for row in projects),
         "projects": [(row[0], f"{row[1]} {row[2]}") for row in projects],
-        "categories": [(c, c) for (c,) in categories],
+        "categories": [(c, c) for c in categories],
         "statuses": labelled(ASSET_STATUSES),
         "criticalities": labelled(CRITICALITIES),
         "warranty": WARRANTY_CHOICES,
