@@ -7,6 +7,7 @@ from flask import request
 from peewee import SQL, fn
 
 PER_PAGE_CHOICES = (25, 50, 100)
+FROM_END_ROWS = 10_000  # lists this long read their later pages from the end (see paginate)
 
 
 @dataclass
@@ -94,13 +95,16 @@ def paginate(
     if page > pages:
         notices.append(f"There is no page {page}; showing page {pages}, the last.")
         page = pages
-    # A page past the middle is read from the other end, in the opposite order: an OFFSET
-    # walks every row before it, so the last page costs what the first does, and the middle
-    # is the deepest any page goes. The reversed order is the exact mirror on both databases
-    # (NULLs included), so the rows are the same.
+    # In a long list, a page past the middle is read from the other end, in the opposite
+    # order: an OFFSET walks every row before it, so the last page costs what the first
+    # does, and the middle is the deepest any page goes. The reversed order is the exact
+    # mirror on both databases (NULLs included), so the rows are the same. A short list
+    # keeps the forward order, whose plan is the one the first page gets: its OFFSET is
+    # cheap, and a reversed order can make the planner walk a whole index (PostgreSQL, a
+    # technician's list by status: 40 -> 350 ms).
     offset = (page - 1) * per_page
     limit = max(0, min(per_page, total - offset))
-    from_end = offset > total - offset - limit
+    from_end = total > FROM_END_ROWS and offset > total - offset - limit
     window = (backwards, total - offset - limit) if from_end else (order, offset)
     if joins is None:
         rows = list(query.order_by(*window[0]).limit(limit or per_page).offset(window[1]))
