@@ -4,13 +4,14 @@ from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
 from .client import Client
+from .counter import Counter
 from .document import DOCUMENT_KINDS, Document
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
 from .organisation import Organisation
 from .project import PROJECT_STATUSES, Project
 from .user import ROLES, ManagerLocation, ProjectMember, User
-from .work_order import Activity, Assignment, Counter, WorkOrder
+from .work_order import Activity, Assignment, WorkOrder
 
 MODELS = [
     Organisation,

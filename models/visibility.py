@@ -6,7 +6,6 @@ own client. Every hierarchy row carries its organisation and ancestors' ids, so
 each rule is a plain column comparison on the row's own table.
 """
 
-from .asset import Asset
 from .client import Client
 from .location import Location
 from .project import Project
@@ -51,7 +50,7 @@ def scope(model, user):
     if role == "technician":
         if model is Project:
             return org & model.id.in_(_member_projects(user))
-        if model is Asset:
+        if model is not Project and hasattr(model, "project"):  # assets, work orders
             return org & model.project.in_(_member_projects(user))
         column = Project.client if model is Client else Project.location
         return org & model.id.in_(
@@ -71,7 +70,7 @@ def scope(model, user):
 def visible(model, user, *fields, archived=False):
     """Rows of `model` the user may see (archived rows only when asked for)."""
     query = model.select(*fields).where(scope(model, user))
-    if not archived:
+    if not archived and hasattr(model, "archived_at"):
         query = query.where(model.archived_at.is_null())
     return query
 
@@ -81,6 +80,14 @@ def get_visible(model, user, row_id):
     if row_id is None:
         return None
     return model.select().where(scope(model, user), model.id == row_id).first()
+
+
+def can_work_on(user, order):
+    """Technicians on the order's project and managers who see it move it through its
+    lifecycle and record work on it; client users follow it."""
+    return user.role in ("admin", "manager", "technician") and (
+        get_visible(type(order), user, order.id) is not None
+    )
 
 
 def can_manage(user, row=None):

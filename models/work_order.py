@@ -20,6 +20,7 @@ from .asset import Asset
 from .audit import AuditEvent
 from .base import BaseModel, choice_check, db, utcnow
 from .client import Client
+from .counter import Counter
 from .location import Location
 from .organisation import Organisation
 from .project import Project
@@ -60,39 +61,6 @@ class StaleError(ValueError):
     def __init__(self, message, changed_by=None, changes=None):
         super().__init__(message)
         self.changed_by, self.changes = changed_by, changes or {}
-
-
-class Counter(BaseModel):
-    """Per-organisation sequences (work order numbers), taken under a row lock."""
-
-    organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
-    name = CharField(max_length=40)
-    value = IntegerField(default=0)
-
-    class Meta:
-        indexes = ((("organisation", "name"), True),)
-
-    @classmethod
-    def next_value(cls, organisation_id, name):
-        """The next number, gapless: call inside the transaction that uses it, so a rollback
-        gives the number back and concurrent callers queue on the row."""
-        updated = (
-            cls.update(value=cls.value + 1)
-            .where(cls.organisation == organisation_id, cls.name == name)
-            .execute()
-        )
-        if not updated:
-            cls.insert(
-                organisation=organisation_id, name=name, value=0
-            ).on_conflict_ignore().execute()
-            cls.update(value=cls.value + 1).where(
-                cls.organisation == organisation_id, cls.name == name
-            ).execute()
-        return (
-            cls.select(cls.value)
-            .where(cls.organisation == organisation_id, cls.name == name)
-            .scalar()
-        )
 
 
 class WorkOrder(BaseModel):
@@ -144,6 +112,10 @@ class WorkOrder(BaseModel):
     def reference(self):
         return f"WO-{self.number:06d}"
 
+    def breadcrumbs(self):
+        trail = [self.location, self.client, self.project]
+        return trail + ([self.asset] if self.asset_id else []) + [self]
+
     @property
     def status_label(self):
         return STATUS_LABELS[self.status]
@@ -151,6 +123,51 @@ class WorkOrder(BaseModel):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.due_at is not None and self.due_at < utcnow()
+
+    def assignee_ids(self):
+        return [
+            user_id
+            for (user_id,) in Assignment.select(Assignment.user)
+            .where(Assignment.work_order == self.id)
+            .tuples()
+        ]
+
+    def set_assignees(self, actor, users):
+        """Assign exactly these people (members of the project); returns (added, removed)
+        names. Recorded on the timeline and in the audit log."""
+        users = list(users)
+        with db.atomic():
+            _check_members(self.project, users)
+            before = set(self.assignee_ids())
+            wanted = {u.id for u in users}
+            added = [u for u in users if u.id not in before]
+            removed = before - wanted
+            if removed:
+                Assignment.delete().where(
+                    Assignment.work_order == self.id, Assignment.user.in_(removed)
+                ).execute()
+            for user in added:
+                Assignment.create(organisation=self.organisation_id, work_order=self, user=user)
+            removed_names = (
+                [u.name for u in User.select(User.name).where(User.id.in_(removed))]
+                if removed
+                else []
+            )
+            if added or removed_names:
+                parts = []
+                if added:
+                    parts.append("Assigned " + ", ".join(u.name for u in added))
+                if removed_names:
+                    parts.append("unassigned " + ", ".join(removed_names))
+                Activity.note(self, actor, "assign", "; ".join(parts))
+                AuditEvent.record(
+                    actor, "assign", self, {"assignees": (sorted(before), sorted(wanted))}
+                )
+        return [u.name for u in added], removed_names
 
     @classmethod
     def open_for(cls, actor, project, assignees=(), **data):

@@ -27,9 +27,9 @@ def register_views(app: Flask):
     app.url_map.converters["id"] = IdConverter
     register_template_helpers(app)
 
-    from . import assets, auth, browse, cli, clients, home, locations, projects
+    from . import assets, auth, browse, cli, clients, home, locations, projects, work_orders
 
-    for module in (auth, home, browse, locations, clients, projects, assets):
+    for module in (auth, home, browse, locations, clients, projects, assets, work_orders):
         app.register_blueprint(module.bp)
     cli.register(app)
 

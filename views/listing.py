@@ -49,7 +49,15 @@ def search_terms():
 
 
 def paginate(
-    query, sorts, default_sort, search_fields=(), filters=None, search=None, joins=None, display=()
+    query,
+    sorts,
+    default_sort,
+    search_fields=(),
+    filters=None,
+    search=None,
+    joins=None,
+    display=(),
+    nulls_last=(),
 ):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
@@ -58,6 +66,8 @@ def paginate(
     `joins` adds the joins for the `display` columns: the count runs without them, and the
     page's ids are picked before joining, so a deep page does not drag joins through its
     offset (two queries whatever the page size: the count and the rows).
+    Sorts named in `nulls_last` put empty values last both ways, on both databases (a due
+    date: undated work after dated work).
     Unknown sorts and out-of-range pages fall back to something sensible, never an error.
     """
     notices = []
@@ -79,12 +89,13 @@ def paginate(
             notices.append("That sort order is not available; showing the default.")
         sort, key = default_sort, default_sort.lstrip("-")
     column = sorts[key]
+    last, first = ("LAST", "FIRST") if key in nulls_last else (None, None)
     if sort.startswith("-"):
-        order = (column.desc(), model.id.desc())
-        backwards = (column.asc(), model.id.asc())
+        order = (column.desc(nulls=last), model.id.desc())
+        backwards = (column.asc(nulls=first), model.id.asc())
     else:
-        order = (column.asc(), model.id.asc())
-        backwards = (column.desc(), model.id.desc())
+        order = (column.asc(nulls=last), model.id.asc())
+        backwards = (column.desc(nulls=first), model.id.desc())
 
     per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
     if per_page not in PER_PAGE_CHOICES:
@@ -111,7 +122,7 @@ def paginate(
         if from_end:
             rows.reverse()
     else:
-        sort_needs_join = column.model is not model
+        sort_needs_join = getattr(column, "model", model) is not model
         picker = joins(query.select(model.id)) if sort_needs_join else query.select(model.id)
         ids = picker.order_by(*window[0]).limit(limit or per_page).offset(window[1])
         rows = list(joins(model.select(*display)).where(model.id.in_(ids)).order_by(*order))

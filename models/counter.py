@@ -1,0 +1,39 @@
+"""Per-organisation sequences: gapless human numbers such as WO-000123."""
+
+from peewee import CharField, ForeignKeyField, IntegerField
+
+from .base import BaseModel
+from .organisation import Organisation
+
+
+class Counter(BaseModel):
+    """Per-organisation sequences (work order numbers), taken under a row lock."""
+
+    organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
+    name = CharField(max_length=40)
+    value = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("organisation", "name"), True),)
+
+    @classmethod
+    def next_value(cls, organisation_id, name):
+        """The next number, gapless: call inside the transaction that uses it, so a rollback
+        gives the number back and concurrent callers queue on the row."""
+        updated = (
+            cls.update(value=cls.value + 1)
+            .where(cls.organisation == organisation_id, cls.name == name)
+            .execute()
+        )
+        if not updated:
+            cls.insert(
+                organisation=organisation_id, name=name, value=0
+            ).on_conflict_ignore().execute()
+            cls.update(value=cls.value + 1).where(
+                cls.organisation == organisation_id, cls.name == name
+            ).execute()
+        return (
+            cls.select(cls.value)
+            .where(cls.organisation == organisation_id, cls.name == name)
+            .scalar()
+        )

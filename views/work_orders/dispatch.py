@@ -1,0 +1,346 @@
+"""The dispatcher's view: every order they can see, filtered in the URL, changed in bulk,
+and laid out as a board by status or by technician."""
+
+import datetime
+import re
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from peewee import JOIN, Case, fn
+
+from models import Asset, Assignment, Client, Location, Project, User, WorkOrder, dispatch
+from models.clock import local_day_bounds, zone
+from models.visibility import visible
+from models.work_order import (
+    OPEN_STATUSES,
+    PRIORITIES,
+    STATUS_LABELS,
+    STATUSES,
+    TYPES,
+    TransitionError,
+)
+
+from ..access import manager_required
+from ..forms import labelled
+from ..listing import choice_arg, id_arg, paginate
+from ..rendering import render
+from . import bp
+
+PRIORITY_RANK = Case(WorkOrder.priority, [(p, i) for i, p in enumerate(PRIORITIES)])
+SORTS = {
+    "number": WorkOrder.number,
+    "title": WorkOrder.title,
+    "priority": PRIORITY_RANK,
+    "status": WorkOrder.status,
+    "due": WorkOrder.due_at,
+    "project": Project.code,
+    "asset": Asset.tag,
+    "created": WorkOrder.created_at,
+}
+STATUS_CHOICES = (
+    [("active", "Active (open, in progress, on hold)")]
+    + labelled(STATUSES, STATUS_LABELS)
+    + [("all", "Any status")]
+)
+MAX_SELECTION = 500
+_NUMBER = re.compile(r"^(?:WO-?)?0*(\d{1,9})$", re.IGNORECASE)
+
+
+def _date_arg(name):
+    try:
+        return datetime.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters():
+    """The list's filters from the URL; unknown values are ignored, never an error."""
+    assignee = request.args.get("assignee", "")
+    return {
+        "status": choice_arg("status", {v for v, _ in STATUS_CHOICES}) or "active",
+        "priority": choice_arg("priority", PRIORITIES),
+        "type": choice_arg("type", TYPES),
+        "assignee": assignee if assignee in ("none", "me") else id_arg("assignee"),
+        "location": id_arg("location"),
+        "client": id_arg("client"),
+        "project": id_arg("project"),
+        "asset": id_arg("asset"),
+        "due_from": _date_arg("due_from"),
+        "due_to": _date_arg("due_to"),
+        "overdue": request.args.get("overdue") == "1",
+    }
+
+
+def filtered_orders(filters):
+    """Visible orders narrowed by the filters (no joins, no order)."""
+    query = visible(WorkOrder, current_user)
+    status = filters["status"]
+    if status == "active":
+        query = query.where(WorkOrder.status.in_(OPEN_STATUSES))
+    elif status != "all":
+        query = query.where(WorkOrder.status == status)
+    for name in ("priority", "type", "location", "client", "project", "asset"):
+        if filters[name]:
+            query = query.where(getattr(WorkOrder, name) == filters[name])
+    assignee = filters["assignee"]
+    if assignee == "none":
+        query = query.where(
+            ~fn.EXISTS(Assignment.select().where(Assignment.work_order == WorkOrder.id))
+        )
+    elif assignee:
+        user_id = current_user.id if assignee == "me" else assignee
+        query = query.where(
+            WorkOrder.id.in_(
+                Assignment.select(Assignment.work_order).where(Assignment.user == user_id)
+            )
+        )
+    tz = current_user.timezone
+    if filters["due_from"]:
+        query = query.where(WorkOrder.due_at >= local_day_bounds(filters["due_from"], tz)[0])
+    if filters["due_to"]:
+        query = query.where(WorkOrder.due_at < local_day_bounds(filters["due_to"], tz)[1])
+    if filters["overdue"]:
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        query = query.where(WorkOrder.due_at < now, WorkOrder.status.in_(OPEN_STATUSES))
+    return query
+
+
+def _search(q):
+    match = _NUMBER.match(q)
+    if match:
+        return WorkOrder.number == int(match.group(1))
+    return WorkOrder.title.contains(q)
+
+
+def with_names(query):
+    """The joins for what each row shows: project code, asset tag, client, site time zone."""
+    return (
+        query.join(Project, on=(WorkOrder.project == Project.id))
+        .join_from(WorkOrder, Client, on=(WorkOrder.client == Client.id))
+        .join_from(WorkOrder, Location, on=(WorkOrder.location == Location.id))
+        .join_from(WorkOrder, Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
+    )
+
+
+def assignees_of(orders):
+    """{order id: [names]} for a page of orders, in one query."""
+    names = {}
+    rows = (
+        Assignment.select(Assignment.work_order, User.name)
+        .join(User, on=(Assignment.user == User.id))
+        .where(Assignment.work_order.in_([o.id for o in orders]))
+        .order_by(User.name)
+        .tuples()
+    )
+    for order_id, name in rows:
+        names.setdefault(order_id, []).append(name)
+    return names
+
+
+def filter_options():
+    def pairs(model, label, *fields):
+        rows = visible(model, current_user, model.id, *fields).order_by(fields[0])
+        return [(r.id, label(r)) for r in rows]
+
+    people = visible_people()
+    return {
+        "statuses": STATUS_CHOICES,
+        "priorities": labelled(PRIORITIES),
+        "types": labelled(TYPES),
+        "assignees": [("me", "Me"), ("none", "Unassigned")] + [(u.id, u.name) for u in people],
+        "locations": pairs(Location, lambda r: r.name, Location.name),
+        "clients": pairs(Client, lambda r: r.name, Client.name),
+        "projects": pairs(Project, lambda r: f"{r.code} {r.name}", Project.code, Project.name),
+    }
+
+
+def visible_people():
+    """Technicians a dispatcher can assign: the organisation's active technicians."""
+    if current_user.role == "client":
+        return []
+    return list(
+        User.select(User.id, User.name)
+        .where(
+            User.organisation == current_user.organisation_id,
+            User.role == "technician",
+            User.active,
+        )
+        .order_by(User.name)
+    )
+
+
+@bp.route("/work-orders")
+@login_required
+def index():
+    """Every order the user can see, active ones by due date unless the URL says otherwise."""
+    filters = _filters()
+    page = paginate(
+        filtered_orders(filters),
+        SORTS,
+        "due",
+        search=_search,
+        filters=filters,
+        joins=with_names,
+        display=(WorkOrder, Project.code, Client.name, Location.timezone, Asset.tag, Asset.name),
+        nulls_last=("due", "asset"),
+    )
+    return render(
+        "work_orders/index.html",
+        "results",
+        page=page,
+        assignees=assignees_of(page.rows),
+        options=filter_options(),
+        status_labels=STATUS_LABELS,
+        can_dispatch=current_user.is_manager,
+        can_create=current_user.role != "client",
+        now=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
+    )
+
+
+def selected_orders(source):
+    """The selected orders, all visible to the user, or 404: a foreign id changes nothing."""
+    raw = source.getlist("ids")
+    if len(raw) > MAX_SELECTION or not all(
+        v.isascii() and v.isdigit() and len(v) < 10 for v in raw
+    ):
+        abort(404)
+    ids = sorted({int(v) for v in raw})
+    orders = (
+        list(
+            visible(WorkOrder, current_user).where(WorkOrder.id.in_(ids)).order_by(WorkOrder.number)
+        )
+        if ids
+        else []
+    )
+    if len(orders) != len(ids):
+        abort(404)
+    return orders
+
+
+BULK_ACTIONS = {"assign": "Assign", "reschedule": "Reschedule", "priority": "Change priority"}
+
+
+@bp.route("/work-orders/bulk", methods=["POST"])
+@manager_required
+def bulk():
+    """Confirm a change to many orders (with a count), then make it in one transaction."""
+    action = request.form.get("action", "")
+    orders = selected_orders(request.form)
+    if not orders or action not in BULK_ACTIONS:
+        flash("Select some work orders and an action first.", "error")
+        return redirect(url_for("work_orders.index"))
+    error = None
+    if request.form.get("confirm") == "yes":
+        try:
+            done = _apply(action, orders)
+        except TransitionError as problem:
+            error = str(problem)
+        else:
+            flash(done, "success")
+            return redirect(url_for("work_orders.index"))
+    return render(
+        "work_orders/bulk.html",
+        status=422 if error else 200,
+        action=action,
+        action_label=BULK_ACTIONS[action],
+        orders=orders,
+        error=error,
+        people=visible_people(),
+        priorities=labelled(PRIORITIES),
+    )
+
+
+def _apply(action, orders):
+    if action == "assign":
+        raw = request.form.get("user_id", "")
+        user = None
+        if raw.isascii() and raw.isdigit() and len(raw) < 10:
+            user = next((u for u in visible_people() if u.id == int(raw)), None)
+        if user is None:
+            raise TransitionError("Choose who to assign.")
+        count = dispatch.assign(current_user, orders, user)
+        return f"{user.name} assigned to {count} work orders."
+    if action == "reschedule":
+        raw = request.form.get("days", "").strip()
+        if (
+            not re.fullmatch(r"[+-]?\d{1,3}", raw)
+            or not (-365 <= int(raw) <= 365)
+            or raw in ("0", "+0", "-0")
+        ):
+            raise TransitionError("Enter a number of days between -365 and 365, not 0.")
+        count = dispatch.reschedule(current_user, orders, int(raw))
+        return f"Due dates moved on {count} open work orders with a due date."
+    count = dispatch.set_priority(current_user, orders, request.form.get("priority", ""))
+    return f"Priority changed on {count} open work orders."
+
+
+@bp.route("/work-orders/board")
+@login_required
+def board():
+    """Open work by status, or each technician's load over the coming days."""
+    if current_user.role == "client":
+        abort(403)
+    by = "technician" if request.args.get("by") == "technician" else "status"
+    if by == "status":
+        return render("work_orders/board.html", by=by, columns=_status_columns())
+    days, rows = _workload()
+    return render("work_orders/board.html", by=by, days=days, rows=rows)
+
+
+def _status_columns():
+    """Each status's count and its 30 most pressing orders (priority, then due date)."""
+    columns = []
+    for status in (*OPEN_STATUSES, "completed"):
+        query = visible(WorkOrder, current_user).where(WorkOrder.status == status)
+        display = query.select(
+            WorkOrder, Project.code, Client.name, Location.timezone, Asset.tag, Asset.name
+        )
+        cards = list(
+            with_names(display)
+            .order_by(PRIORITY_RANK.desc(), WorkOrder.due_at.asc(nulls="LAST"), WorkOrder.id)
+            .limit(30)
+        )
+        label = STATUS_LABELS[status]
+        columns.append({"status": status, "label": label, "count": query.count(), "cards": cards})
+    return columns
+
+
+def _workload(days_ahead=7):
+    """Per technician: overdue, each of the next days, and unscheduled open orders, with
+    estimated hours; one grouped query."""
+    tz = current_user.timezone
+    today = datetime.datetime.now(zone(tz)).date()
+    days = [today + datetime.timedelta(days=i) for i in range(days_ahead)]
+    end = local_day_bounds(days[-1], tz)[1]
+    # Which day an order falls on, by the viewer's clock, is worked out in Python from the
+    # (technician, due, hours) rows of open orders due before the horizon: a week's work.
+    rows = (
+        visible(
+            WorkOrder, current_user, Assignment.user, WorkOrder.due_at, WorkOrder.estimated_hours
+        )
+        .join(Assignment, on=(Assignment.work_order == WorkOrder.id))
+        .where(WorkOrder.status.in_(OPEN_STATUSES))
+        .where((WorkOrder.due_at < end) | WorkOrder.due_at.is_null())
+        .tuples()
+    )
+    people = {u.id: u.name for u in visible_people()}
+    load = {
+        uid: {"name": name, "overdue": [0, 0.0], "none": [0, 0.0], "days": [[0, 0.0] for _ in days]}
+        for uid, name in people.items()
+    }
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    for user_id, due_at, hours in rows:
+        person = load.get(user_id)
+        if person is None:
+            continue
+        hours = float(hours or 0)
+        if due_at is None:
+            cell = person["none"]
+        elif due_at < now:
+            cell = person["overdue"]
+        else:
+            local_day = due_at.replace(tzinfo=datetime.UTC).astimezone(zone(tz)).date()
+            cell = person["days"][(local_day - today).days]
+        cell[0] += 1
+        cell[1] += hours
+    return days, sorted(load.values(), key=lambda p: p["name"])

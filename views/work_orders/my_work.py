@@ -1,0 +1,73 @@
+"""My work: a technician's own orders for today, overdue, coming up and just done, with
+one-tap start and complete, made for a phone on site."""
+
+import datetime
+
+from flask_login import current_user, login_required
+
+from models import Asset, Assignment, Client, Location, Project, WorkOrder
+from models.clock import local_day_bounds, zone
+from models.visibility import visible
+from models.work_order import OPEN_STATUSES, STATUS_LABELS
+
+from ..rendering import render
+from . import bp
+from .dispatch import PRIORITY_RANK, with_names
+
+UPCOMING_DAYS = 14
+RECENT_DAYS = 7
+
+
+@bp.route("/my-work")
+@login_required
+def my_work():
+    """The signed-in person's assigned orders, grouped by when they are due."""
+    tz = current_user.timezone
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    today = datetime.datetime.now(zone(tz)).date()
+    day_end = local_day_bounds(today, tz)[1]
+    horizon = local_day_bounds(today + datetime.timedelta(days=UPCOMING_DAYS), tz)[1]
+    mine = visible(
+        WorkOrder,
+        current_user,
+        WorkOrder,
+        Project.code,
+        Client.name,
+        Location.timezone,
+        Asset.tag,
+        Asset.name,
+    ).where(
+        WorkOrder.id.in_(
+            Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
+        )
+    )
+    open_orders = list(
+        with_names(mine.where(WorkOrder.status.in_(OPEN_STATUSES)))
+        .where(WorkOrder.due_at.is_null() | (WorkOrder.due_at < horizon))
+        .order_by(WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
+        .limit(300)
+    )
+    groups = {"overdue": [], "today": [], "upcoming": [], "unscheduled": []}
+    for order in open_orders:
+        if order.due_at is None:
+            groups["unscheduled"].append(order)
+        elif order.due_at < now:
+            groups["overdue"].append(order)
+        elif order.due_at < day_end:
+            groups["today"].append(order)
+        else:
+            groups["upcoming"].append(order)
+    done = list(
+        with_names(mine.where(WorkOrder.status.in_(("completed", "closed"))))
+        .where(WorkOrder.completed_at >= now - datetime.timedelta(days=RECENT_DAYS))
+        .order_by(WorkOrder.completed_at.desc())
+        .limit(20)
+    )
+    return render(
+        "work_orders/my_work.html",
+        groups=groups,
+        done=done,
+        now=now,
+        status_labels=STATUS_LABELS,
+        upcoming_days=UPCOMING_DAYS,
+    )
