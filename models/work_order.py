@@ -195,6 +195,10 @@ class WorkOrder(BaseModel):
             AuditEvent.record(actor, "create", order)
         return order
 
+    def completion_blockers(self):
+        """What must be done before the order can be completed, as messages (none: ready)."""
+        return []
+
     def allowed_moves(self, actor):
         """The statuses this person may move the order to now."""
         return [
@@ -228,6 +232,10 @@ class WorkOrder(BaseModel):
                 raise TransitionError("Only a manager can do that.")
             if to in NEEDS_REASON and not reason:
                 raise TransitionError("Say why: a reason is required.")
+            if to == "completed":
+                blockers = self.completion_blockers()
+                if blockers:
+                    raise TransitionError(" ".join(blockers))
             now, fields = (
                 utcnow(),
                 {"status": to, "version": current.version + 1, "updated_at": utcnow()},
