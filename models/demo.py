@@ -8,6 +8,7 @@ from .asset import Asset
 from .base import db
 from .client import Client
 from .demo_registry import add_documents, add_meters
+from .demo_work import add_work_orders
 from .location import Location
 from .organisation import Organisation
 from .project import Project
@@ -343,6 +344,7 @@ def load_demo(asset_total=300, seed=7, storage=None):
         _demo_users(org, locations, clients, projects)
         technician = User.get(User.email == "tech@example.com")
         add_meters(org, technician, rng)
+        add_work_orders(org, User.get(User.email == "manager@example.com"), rng)
         if storage is not None:
             add_documents(org, storage, technician, rng)
     return org

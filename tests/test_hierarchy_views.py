@@ -380,7 +380,7 @@ def test_detail_pages_run_a_bounded_number_of_queries(signed_in, large_register)
     ):
         with counting_queries() as queries:
             assert signed_in.get(url).status_code == 200
-        assert len(queries) <= 12, (url, len(queries))
+        assert len(queries) <= 13, (url, len(queries))  # the asset page: 13 with its work
 
 
 # Archive and restore

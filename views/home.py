@@ -4,8 +4,9 @@ from flask import Blueprint
 from flask_login import current_user, login_required
 from peewee import SQL, fn
 
-from models import Asset, Client, Location, Project
+from models import Asset, Assignment, Client, Location, Project, WorkOrder, utcnow
 from models.visibility import visible
+from models.work_order import OPEN_STATUSES
 
 from .rendering import render
 
@@ -31,4 +32,23 @@ def index():
         )
         if len(attention) >= 10:
             break
-    return render("home/index.html", counts=counts, attention=attention)
+    return render("home/index.html", counts=counts, attention=attention, work=_open_work())
+
+
+def _open_work():
+    """Open, overdue and (for people who do the work) assigned-to-me orders: counts on the
+    status index, which only walks open work."""
+    active = visible(WorkOrder, current_user, fn.COUNT(SQL("*"))).where(
+        WorkOrder.status.in_(OPEN_STATUSES)
+    )
+    work = {
+        "active": active.scalar(),
+        "overdue": active.where(WorkOrder.due_at < utcnow()).scalar(),
+    }
+    if current_user.role == "technician":
+        work["mine"] = active.where(
+            WorkOrder.id.in_(
+                Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
+            )
+        ).scalar()
+    return work

@@ -4,8 +4,9 @@ from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 from peewee import fn
 
-from models import PROJECT_STATUSES, Asset, Client, Project, ProjectMember, User
+from models import PROJECT_STATUSES, Asset, Client, Project, ProjectMember, User, WorkOrder
 from models.visibility import can_manage, visible
+from models.work_order import OPEN_STATUSES
 
 from .access import manageable_or_404, manager_required, visible_or_404
 from .forms import ProjectForm, as_choices, labelled
@@ -85,9 +86,17 @@ def show(project_id):
         .where(ProjectMember.project == project.id)
         .order_by(User.name)
     )
+    open_work = (
+        visible(WorkOrder, current_user)
+        .where(WorkOrder.project == project.id, WorkOrder.status.in_(OPEN_STATUSES))
+        .order_by(WorkOrder.due_at.asc(nulls="LAST"), WorkOrder.id)
+        .limit(10)
+    )
     return render(
         "projects/show.html",
         project=project,
+        open_work=list(open_work),
+        can_raise_work=current_user.role != "client" and project.archived_at is None,
         assets=list(assets),
         asset_count=asset_count,
         members=list(members),

@@ -4,10 +4,21 @@ import datetime
 
 from flask import request, url_for
 from flask_login import current_user, login_required
-from peewee import JOIN, Select, fn
+from peewee import JOIN, Case, Select, fn
 
-from models import ASSET_STATUSES, CRITICALITIES, Asset, AuditEvent, Client, Location, Project, User
+from models import (
+    ASSET_STATUSES,
+    CRITICALITIES,
+    Asset,
+    AuditEvent,
+    Client,
+    Location,
+    Project,
+    User,
+    WorkOrder,
+)
 from models.visibility import can_manage, visible
+from models.work_order import OPEN_STATUSES
 
 from ..access import manageable_or_404, manager_required, visible_or_404
 from ..forms import AssetForm, as_choices, labelled
@@ -266,8 +277,26 @@ def show_context(asset):
         "tree": component_tree(asset),
         "ancestors": list(reversed(asset.ancestors())),
         "history": list(history),
+        "work_orders": maintenance_history(asset),
+        "can_raise_work": current_user.role != "client",
         "can_edit": can_manage(current_user, asset),
     }
+
+
+def maintenance_history(asset, limit=15):
+    """The asset's open work first (soonest due), then the latest finished work: one query
+    over the asset's orders (hundreds at most, by the asset index)."""
+    is_open = WorkOrder.status.in_(OPEN_STATUSES)
+    return list(
+        visible(WorkOrder, current_user)
+        .where(WorkOrder.asset == asset.id)
+        .order_by(
+            Case(None, [(is_open, 0)], 1),
+            Case(None, [(is_open, WorkOrder.due_at)]).asc(nulls="LAST"),
+            WorkOrder.created_at.desc(),
+        )
+        .limit(limit)
+    )
 
 
 @bp.route("/<id:asset_id>")
