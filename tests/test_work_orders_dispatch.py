@@ -93,6 +93,8 @@ def test_the_list_shows_active_orders_and_filters_in_the_url(client, auth, depot
     assert listed(f"?q=WO-{late.number}") == [ref(late)]
     assert listed(f"?q={soon.number}") == [ref(soon)]
     assert listed("?q=leak") == [ref(loose)]
+    row = client.get("/work-orders?q=leak").get_data(as_text=True)
+    assert '<span class="tag">CH-01</span> <small>Chiller 1</small>' in row
     today = utcnow().date()
     window = f"?due_from={today}&due_to={today + datetime.timedelta(days=5)}"
     assert listed(window) == [ref(soon)]

@@ -260,3 +260,4 @@ def test_the_timeline_refreshes_as_a_partial(client, auth, site):
     auth.login(site["manager"])
     body = client.get(f"/work-orders/{order.id}/activity", headers=HX).get_data(as_text=True)
     assert body.lstrip().startswith('<ol id="timeline"') and "Created WO-000001" in body
+    assert "<strong>Mia Manager</strong>" in body

@@ -42,6 +42,20 @@ STATUS_CHOICES = (
     + labelled(STATUSES, STATUS_LABELS)
     + [("all", "Any status")]
 )
+# What a row of work shows. The ids of the joined rows are selected too: without them
+# Peewee would set the order's foreign keys (asset_id, ...) to None.
+ROW_FIELDS = (
+    WorkOrder,
+    Project.id,
+    Project.code,
+    Client.id,
+    Client.name,
+    Location.id,
+    Location.timezone,
+    Asset.id,
+    Asset.tag,
+    Asset.name,
+)
 MAX_SELECTION = 500
 _NUMBER = re.compile(r"^(?:WO-?)?0*(\d{1,9})$", re.IGNORECASE)
 
@@ -181,7 +195,7 @@ def index():
         search=_search,
         filters=filters,
         joins=with_names,
-        display=(WorkOrder, Project.code, Client.name, Location.timezone, Asset.tag, Asset.name),
+        display=ROW_FIELDS,
         nulls_last=("due", "asset"),
     )
     return render(
@@ -292,9 +306,7 @@ def _status_columns():
     columns = []
     for status in (*OPEN_STATUSES, "completed"):
         query = visible(WorkOrder, current_user).where(WorkOrder.status == status)
-        display = query.select(
-            WorkOrder, Project.code, Client.name, Location.timezone, Asset.tag, Asset.name
-        )
+        display = query.select(*ROW_FIELDS)
         cards = list(
             with_names(display)
             .order_by(PRIORITY_RANK.desc(), WorkOrder.due_at.asc(nulls="LAST"), WorkOrder.id)

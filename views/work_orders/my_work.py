@@ -5,14 +5,14 @@ import datetime
 
 from flask_login import current_user, login_required
 
-from models import Asset, Assignment, Client, Location, Project, WorkOrder
+from models import Assignment, WorkOrder
 from models.clock import local_day_bounds, zone
 from models.visibility import visible
 from models.work_order import OPEN_STATUSES, STATUS_LABELS
 
 from ..rendering import render
 from . import bp
-from .dispatch import PRIORITY_RANK, with_names
+from .dispatch import PRIORITY_RANK, ROW_FIELDS, with_names
 
 UPCOMING_DAYS = 14
 RECENT_DAYS = 7
@@ -27,16 +27,7 @@ def my_work():
     today = datetime.datetime.now(zone(tz)).date()
     day_end = local_day_bounds(today, tz)[1]
     horizon = local_day_bounds(today + datetime.timedelta(days=UPCOMING_DAYS), tz)[1]
-    mine = visible(
-        WorkOrder,
-        current_user,
-        WorkOrder,
-        Project.code,
-        Client.name,
-        Location.timezone,
-        Asset.tag,
-        Asset.name,
-    ).where(
+    mine = visible(WorkOrder, current_user, *ROW_FIELDS).where(
         WorkOrder.id.in_(
             Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
         )
