@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from peewee import JOIN, Case, fn
 
 from models import Asset, Assignment, Client, Location, Project, User, WorkOrder, dispatch
-from models.clock import local_day_bounds, zone
+from models.clock import local_day_bounds
 from models.visibility import visible
 from models.work_order import (
     OPEN_STATUSES,
@@ -286,73 +286,3 @@ def _apply(action, orders):
         return f"Due dates moved on {count} open work orders with a due date."
     count = dispatch.set_priority(current_user, orders, request.form.get("priority", ""))
     return f"Priority changed on {count} open work orders."
-
-
-@bp.route("/work-orders/board")
-@login_required
-def board():
-    """Open work by status, or each technician's load over the coming days."""
-    if current_user.role == "client":
-        abort(403)
-    by = "technician" if request.args.get("by") == "technician" else "status"
-    if by == "status":
-        return render("work_orders/board.html", by=by, columns=_status_columns())
-    days, rows = _workload()
-    return render("work_orders/board.html", by=by, days=days, rows=rows)
-
-
-def _status_columns():
-    """Each status's count and its 30 most pressing orders (priority, then due date)."""
-    columns = []
-    for status in (*OPEN_STATUSES, "completed"):
-        query = visible(WorkOrder, current_user).where(WorkOrder.status == status)
-        display = query.select(*ROW_FIELDS)
-        cards = list(
-            with_names(display)
-            .order_by(PRIORITY_RANK.desc(), WorkOrder.due_at.asc(nulls="LAST"), WorkOrder.id)
-            .limit(30)
-        )
-        label = STATUS_LABELS[status]
-        columns.append({"status": status, "label": label, "count": query.count(), "cards": cards})
-    return columns
-
-
-def _workload(days_ahead=7):
-    """Per technician: overdue, each of the next days, and unscheduled open orders, with
-    estimated hours; one grouped query."""
-    tz = current_user.timezone
-    today = datetime.datetime.now(zone(tz)).date()
-    days = [today + datetime.timedelta(days=i) for i in range(days_ahead)]
-    end = local_day_bounds(days[-1], tz)[1]
-    # Which day an order falls on, by the viewer's clock, is worked out in Python from the
-    # (technician, due, hours) rows of open orders due before the horizon: a week's work.
-    rows = (
-        visible(
-            WorkOrder, current_user, Assignment.user, WorkOrder.due_at, WorkOrder.estimated_hours
-        )
-        .join(Assignment, on=(Assignment.work_order == WorkOrder.id))
-        .where(WorkOrder.status.in_(OPEN_STATUSES))
-        .where((WorkOrder.due_at < end) | WorkOrder.due_at.is_null())
-        .tuples()
-    )
-    people = {u.id: u.name for u in visible_people()}
-    load = {
-        uid: {"name": name, "overdue": [0, 0.0], "none": [0, 0.0], "days": [[0, 0.0] for _ in days]}
-        for uid, name in people.items()
-    }
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    for user_id, due_at, hours in rows:
-        person = load.get(user_id)
-        if person is None:
-            continue
-        hours = float(hours or 0)
-        if due_at is None:
-            cell = person["none"]
-        elif due_at < now:
-            cell = person["overdue"]
-        else:
-            local_day = due_at.replace(tzinfo=datetime.UTC).astimezone(zone(tz)).date()
-            cell = person["days"][(local_day - today).days]
-        cell[0] += 1
-        cell[1] += hours
-    return days, sorted(load.values(), key=lambda p: p["name"])

@@ -1,0 +1,86 @@
+"""The board: open work by status, or each technician's load over the coming days."""
+
+import datetime
+
+from flask import abort, request
+from flask_login import current_user, login_required
+from peewee import SQL, fn
+
+from models import Assignment, WorkOrder, utcnow
+from models.clock import local_day_bounds, zone
+from models.visibility import visible
+from models.work_order import OPEN_STATUSES, STATUS_LABELS
+
+from ..rendering import render
+from . import bp
+from .dispatch import PRIORITY_RANK, ROW_FIELDS, visible_people, with_names
+
+DAYS_AHEAD = 7
+
+
+@bp.route("/work-orders/board")
+@login_required
+def board():
+    """Open work by status, or each technician's load over the coming days."""
+    if current_user.role == "client":
+        abort(403)
+    by = "technician" if request.args.get("by") == "technician" else "status"
+    if by == "status":
+        return render("work_orders/board.html", by=by, columns=_status_columns())
+    days, rows = _workload()
+    return render("work_orders/board.html", by=by, days=days, rows=rows)
+
+
+def _status_columns():
+    """Each status's count and its 30 most pressing orders (priority, then due date)."""
+    columns = []
+    for status in (*OPEN_STATUSES, "completed"):
+        query = visible(WorkOrder, current_user).where(WorkOrder.status == status)
+        cards = list(
+            with_names(query.select(*ROW_FIELDS))
+            .order_by(PRIORITY_RANK.desc(), WorkOrder.due_at.asc(nulls="LAST"), WorkOrder.id)
+            .limit(30)
+        )
+        label = STATUS_LABELS[status]
+        columns.append({"status": status, "label": label, "count": query.count(), "cards": cards})
+    return columns
+
+
+def _workload():
+    """Per technician: overdue, each of the next days, and undated open orders, with
+    estimated hours. Overdue and undated work is summed in the database; the coming week's
+    rows are few, and are put on days by the viewer's clock here."""
+    tz = current_user.timezone
+    today = datetime.datetime.now(zone(tz)).date()
+    days = [today + datetime.timedelta(days=i) for i in range(DAYS_AHEAD)]
+    now, end = utcnow(), local_day_bounds(days[-1], tz)[1]
+    assigned = (
+        visible(WorkOrder, current_user)
+        .join(Assignment, on=(Assignment.work_order == WorkOrder.id))
+        .where(WorkOrder.status.in_(OPEN_STATUSES))
+    )
+    hours = fn.COALESCE(fn.SUM(WorkOrder.estimated_hours), 0)
+    totals = assigned.select(Assignment.user, fn.COUNT(SQL("*")), hours).group_by(Assignment.user)
+    load = {
+        u.id: {"name": u.name, "overdue": [0, 0.0], "none": [0, 0.0], "days": []}
+        for u in visible_people()
+    }
+    for person in load.values():
+        person["days"] = [[0, 0.0] for _ in days]
+    for key, query in (
+        ("overdue", totals.where(WorkOrder.due_at < now)),
+        ("none", totals.where(WorkOrder.due_at.is_null())),
+    ):
+        for user_id, count, total in query.tuples():
+            if user_id in load:
+                load[user_id][key] = [count, float(total)]
+    week = assigned.select(Assignment.user, WorkOrder.due_at, WorkOrder.estimated_hours).where(
+        WorkOrder.due_at >= now, WorkOrder.due_at < end
+    )
+    for user_id, due_at, estimate in week.tuples():
+        if user_id in load:
+            local_day = due_at.replace(tzinfo=datetime.UTC).astimezone(zone(tz)).date()
+            cell = load[user_id]["days"][(local_day - today).days]
+            cell[0] += 1
+            cell[1] += float(estimate or 0)
+    return days, sorted(load.values(), key=lambda p: p["name"])
