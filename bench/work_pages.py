@@ -1,0 +1,99 @@
+"""Work order pages at scale: every list a dispatcher or technician opens, per role.
+
+    .venv/bin/python -m bench.work_pages --database-url URL [--repeat 20] [--roles admin,...]
+
+Run on a database built by `bench.generate` and then `bench.generate_work` (1,000,000 work
+orders). Reports median / p95 ms and SQL queries per request, like bench.pages, with the
+same sign-ins (admin, the manager limited to two locations, tech01, the client user with
+the most assets) and the bar of the issue (50 ms p95 on lists, a constant query count).
+"""
+
+import argparse
+import os
+import tempfile
+
+from peewee import PostgresqlDatabase
+
+from .pages import BAR_MS, Recorder, measure, pick_org, pick_users, sign_in
+
+ROLES = ("admin", "manager", "technician", "client")
+
+
+def paths_for(user):
+    """The pages of each role, with ids picked from what the user can see."""
+    from models import WorkOrder
+    from models.visibility import visible
+
+    some = visible(WorkOrder, user).order_by(WorkOrder.id.desc()).first()
+    project = some.project_id if some else 0
+    total = visible(WorkOrder, user).count()
+    middle = max(1, total // 25 // 2)
+    paths = [
+        ("list: active, by due", "/work-orders"),
+        ("list: active, htmx", "/work-orders?sort=-priority"),
+        ("list: any status, by due, first", "/work-orders?status=all"),
+        ("list: any status, middle page", f"/work-orders?status=all&page={middle}"),
+        ("list: any status, last page", f"/work-orders?status=all&page={total // 25 + 1}"),
+        ("list: any status, newest", "/work-orders?status=all&sort=-created"),
+        ("list: closed in a project", f"/work-orders?status=closed&project={project}"),
+        ("list: overdue", "/work-orders?overdue=1"),
+        ("list: unassigned", "/work-orders?assignee=none"),
+        ("search: number", f"/work-orders?status=all&q=WO-{some.number if some else 1}"),
+        ("search: title words", "/work-orders?status=all&q=belt"),
+        ("order page", f"/work-orders/{some.id if some else 1}"),
+        ("home", "/"),
+    ]
+    if user.role != "client":
+        paths += [("board by status", "/work-orders/board")]
+        paths += [("board by technician", "/work-orders/board?by=technician")]
+    if user.role == "technician":
+        paths += [("my work", "/my-work"), ("list: mine", "/work-orders?assignee=me")]
+    return paths
+
+
+def run(url, repeat, roles):
+    os.environ.setdefault("FETTLE_INSTANCE", tempfile.mkdtemp(prefix="fettle-bench-"))
+    from app import create_app
+    from models import WorkOrder, db
+
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
+    recorder = Recorder()
+    db.obj.query_hooks.append(recorder)
+    kind = "PostgreSQL" if isinstance(db.obj, PostgresqlDatabase) else "SQLite"
+    with db.connection_context():
+        org = pick_org("bench")
+        users = pick_users(org)
+        pages = {role: paths_for(users[role][0]) for role in roles}
+        orders = WorkOrder.select().where(WorkOrder.organisation == org.id).count()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"# {kind}: {org.name}, {orders:,} work orders; load average {load}")
+    print("| role | page | median ms | p95 ms | queries |")
+    print("|---|---|---|---|---|")
+    for role in roles:
+        user, password = users[role]
+        client = sign_in(app, user, password)
+        for label, path in pages[role]:
+            headers = {"HX-Request": "true"} if "htmx" in label else {}
+            result = measure(client, recorder, path, headers, repeat)
+            flag = " **!**" if result.p95 > BAR_MS else ""
+            status = "" if result.status == 200 else f" (status {result.status})"
+            print(
+                f"| {role} | {label}{status} | {result.median:.1f} | {result.p95:.1f}{flag} "
+                f"| {result.queries} |",
+                flush=True,
+            )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.work_pages", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--roles", default=",".join(ROLES))
+    args = parser.parse_args(argv)
+    run(args.database_url, args.repeat, args.roles.split(","))
+
+
+if __name__ == "__main__":
+    main()
