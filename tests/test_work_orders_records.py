@@ -277,6 +277,7 @@ def test_comments_are_escaped_and_mentions_highlighted(client, auth, site):
     assert {m.user_id for m in Mention.select()} == {site["manager"].id, site["client_user"].id}
     timeline = client.get(url(site, "/activity"), headers=HX).get_data(as_text=True)
     assert '<mark class="mention">@carl</mark>' in timeline and "<script>alert" not in timeline
+    assert "<strong>Tom Tech</strong>" in timeline  # who wrote it, not "Fettle"
 
 
 def test_files_wrong_type_refused_images_thumbnailed_and_served_by_visibility(client, auth, site):

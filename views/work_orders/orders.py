@@ -167,7 +167,7 @@ def show_context(order, transition_form=None):
 
 def timeline(order):
     items = list(
-        Activity.select(Activity, User.name)
+        Activity.select(Activity, User.id, User.name)  # with the id, item.user_id survives
         .join(User, JOIN.LEFT_OUTER, on=(Activity.user == User.id))
         .where(Activity.work_order == order.id)
         .order_by(Activity.created_at.desc(), Activity.id.desc())
