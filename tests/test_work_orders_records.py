@@ -384,3 +384,19 @@ def test_the_order_page_query_count_stays_constant_as_records_grow(client, auth,
         body = client.get(url(site)).get_data(as_text=True)
     assert "Part 14" in body and "Note 14" in body
     assert many.count == few.count, (few.count, many.count)
+
+
+def test_a_manager_stops_a_forgotten_timer_and_a_colleague_cannot(client, auth, site):
+    TimeEntry.start(site["tech"], site["order"])
+    TimeEntry.update(started_at=utcnow() - datetime.timedelta(minutes=30)).execute()
+    auth.login(site["mate"])
+    stop = {"user_id": str(site["tech"].id)}
+    assert client.post(url(site, "/timer/stop"), data=stop).status_code == 403
+    mine = client.post(url(site, "/timer/stop"), headers=HX)
+    assert mine.status_code == 422 and "Your timer is not running" in mine.get_data(as_text=True)
+    auth.login(site["manager"])
+    body = client.get(url(site)).get_data(as_text=True)
+    assert 'name="user_id"' in body  # a Stop button on Tom's running line
+    response = client.post(url(site, "/timer/stop"), data=stop, headers=HX)
+    assert "Timer stopped: 0:30 logged." in response.get_data(as_text=True)
+    assert TimeEntry.get().minutes == 30
