@@ -4,14 +4,19 @@ from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
 from .client import Client
+from .comment import Comment, Mention
 from .counter import Counter
 from .document import DOCUMENT_KINDS, Document
+from .downtime import Downtime
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
 from .organisation import Organisation
+from .part import PartUsed
 from .project import PROJECT_STATUSES, Project
+from .time_entry import TimeEntry
 from .user import ROLES, ManagerLocation, ProjectMember, User
 from .work_order import Activity, Assignment, WorkOrder
+from .work_order_file import WorkOrderFile
 
 MODELS = [
     Organisation,
@@ -30,6 +35,12 @@ MODELS = [
     WorkOrder,
     Assignment,
     Activity,
+    TimeEntry,
+    PartUsed,
+    Downtime,
+    Comment,
+    Mention,
+    WorkOrderFile,
 ]
 
 __all__ = [
@@ -51,6 +62,12 @@ __all__ = [
     "AuditEvent",
     "BaseModel",
     "Client",
+    "Comment",
+    "Downtime",
+    "Mention",
+    "PartUsed",
+    "TimeEntry",
+    "WorkOrderFile",
     "Location",
     "ManagerLocation",
     "Organisation",

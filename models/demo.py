@@ -4,6 +4,7 @@ generator shares: believable names, so a new user can judge the product by it.""
 import datetime
 import random
 
+from . import demo_records
 from .asset import Asset
 from .base import db
 from .client import Client
@@ -344,7 +345,9 @@ def load_demo(asset_total=300, seed=7, storage=None):
         _demo_users(org, locations, clients, projects)
         technician = User.get(User.email == "tech@example.com")
         add_meters(org, technician, rng)
-        add_work_orders(org, User.get(User.email == "manager@example.com"), rng)
+        users = {role: User.get(User.email == email) for email, _, role in DEMO_USERS}
+        orders = add_work_orders(org, users["manager"], rng)
+        demo_records.load(org, users, orders, storage=storage)
         if storage is not None:
             add_documents(org, storage, technician, rng)
     return org

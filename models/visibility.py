@@ -103,3 +103,26 @@ def can_create_location(user):
 
 def visible_users(user):
     return User.select().where(User.organisation == user.organisation_id)
+
+
+def people_who_see(order):
+    """The active people who may see a work order, by the same rules as `scope`: its
+    organisation's admins, managers (unlimited or limited to its location), the technicians
+    on its project and the users of its client. One query, for @mentions."""
+    from peewee import fn
+
+    limits = ManagerLocation.select(ManagerLocation.id).where(ManagerLocation.user == User.id)
+    limited_here = ManagerLocation.select(ManagerLocation.id).where(
+        ManagerLocation.user == User.id, ManagerLocation.location == order.location_id
+    )
+    members = ProjectMember.select(ProjectMember.user).where(
+        ProjectMember.project == order.project_id
+    )
+    return User.select(User.id, User.name, User.email).where(
+        User.organisation == order.organisation_id,
+        User.active,
+        (User.role == "admin")
+        | ((User.role == "manager") & (~fn.EXISTS(limits) | fn.EXISTS(limited_here)))
+        | ((User.role == "technician") & User.id.in_(members))
+        | ((User.role == "client") & (User.client == order.client_id)),
+    )

@@ -197,7 +197,9 @@ class WorkOrder(BaseModel):
 
     def completion_blockers(self):
         """What must be done before the order can be completed, as messages (none: ready)."""
-        return []
+        from .time_entry import timer_blockers  # record the work: timers still running
+
+        return [*timer_blockers(self)]
 
     def allowed_moves(self, actor):
         """The statuses this person may move the order to now."""

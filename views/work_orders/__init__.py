@@ -5,4 +5,12 @@ from flask import Blueprint
 
 bp = Blueprint("work_orders", __name__)
 
-from . import board, dispatch, my_work, orders  # noqa: E402,F401  (routes register on bp)
+from . import (  # noqa: E402,F401  (routes register on bp)
+    board,
+    dispatch,
+    my_work,
+    orders,
+    records,
+    records_files,
+    records_items,
+)

@@ -16,6 +16,7 @@ from ..listing import id_arg
 from ..rendering import render
 from . import bp
 from .forms import TransitionForm, WorkOrderForm
+from .record_context import records_context, with_mentions
 
 FIELDS = ("title", "description", "type", "priority", "estimated_hours", "asset_down")
 
@@ -160,17 +161,19 @@ def show_context(order, transition_form=None):
         "may_assign": current_user.is_manager and may_work,
         "team": project_team(order.project_id) if current_user.is_manager else [],
         "activity": timeline(order),
+        "records": records_context(order),  # time, parts, comments, files, notes, downtime
     }
 
 
 def timeline(order):
-    return list(
-        Activity.select(Activity, User.id, User.name)
+    items = list(
+        Activity.select(Activity, User.id, User.name)  # with the id, item.user_id survives
         .join(User, JOIN.LEFT_OUTER, on=(Activity.user == User.id))
         .where(Activity.work_order == order.id)
         .order_by(Activity.created_at.desc(), Activity.id.desc())
         .limit(200)
     )
+    return with_mentions(items)  # comments' @mentions marked
 
 
 @bp.route("/work-orders/<id:order_id>/activity")
