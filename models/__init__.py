@@ -10,6 +10,7 @@ from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
 from .organisation import Organisation
 from .project import PROJECT_STATUSES, Project
+from .signoff import Signature
 from .user import ROLES, ManagerLocation, ProjectMember, User
 from .work_order import Activity, Assignment, WorkOrder
 
@@ -30,6 +31,7 @@ MODELS = [
     WorkOrder,
     Assignment,
     Activity,
+    Signature,
 ]
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "MODELS",
     "PROJECT_STATUSES",
     "ROLES",
+    "Signature",
     "TIMEZONES",
     "Asset",
     "AuditEvent",
