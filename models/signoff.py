@@ -102,7 +102,7 @@ class Signature(BaseModel):
     def of(cls, order):
         """The order's signature with the name of who took it, or None (one query)."""
         return (
-            cls.select(cls, User.name)
+            cls.select(cls, User.id, User.name)
             .join(User, JOIN.LEFT_OUTER, on=(cls.taken_by == User.id))
             .where(cls.work_order == order.id)
             .first()

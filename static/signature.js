@@ -113,14 +113,6 @@
       save();
     });
 
-    form.addEventListener("submit", function (event) {
-      if (!field.value) {
-        event.preventDefault();
-        if (message) message.hidden = false;
-        canvas.scrollIntoView({ block: "center" });
-      }
-    });
-
     if (window.ResizeObserver) {
       new ResizeObserver(size).observe(canvas);
     } else {
@@ -144,8 +136,22 @@
     if (root.querySelectorAll) root.querySelectorAll("[data-signature-form]").forEach(setUp);
   }
 
+  // An empty pad is not sent. Caught on the way down, before HTMX's boost sends the form.
+  function refuseEmpty(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-signature-form]")) return;
+    var field = form.querySelector("[data-signature-value]");
+    if (field.value) return;
+    event.preventDefault();
+    event.stopPropagation();
+    var message = form.querySelector("[data-signature-message]");
+    if (message) message.hidden = false;
+    form.querySelector("[data-signature-pad]").scrollIntoView({ block: "center" });
+  }
+
   if (!window.fettleSignature) {
     window.fettleSignature = { setUpAll: setUpAll };
+    document.addEventListener("submit", refuseEmpty, true);
     document.addEventListener("htmx:load", function (event) {
       setUpAll(event.target);
     });

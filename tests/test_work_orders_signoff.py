@@ -114,6 +114,9 @@ def test_completion_waits_for_the_signature_then_records_both(app, client, auth,
     assert "Tom Tech · completed" in section and "Ann Client · signed" in section
     assert f"/work-orders/{order.id}/signature.png" in section
     assert "BST" in section or "GMT" in section  # shown in the site's time
+    assert "Taken by Tom Tech" in section
+    timeline = page.split('id="timeline"', 1)[1]
+    assert '<strong>Tom Tech</strong> <span class="what">Signed by Ann Client</span>' in timeline
     assert "Save signature" not in section  # nothing left to sign
 
 

@@ -175,7 +175,7 @@ def show_context(order, transition_form=None):
 
 def timeline(order):
     return list(
-        Activity.select(Activity, User.name)
+        Activity.select(Activity, User.id, User.name)
         .join(User, JOIN.LEFT_OUTER, on=(Activity.user == User.id))
         .where(Activity.work_order == order.id)
         .order_by(Activity.created_at.desc(), Activity.id.desc())
