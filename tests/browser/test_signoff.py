@@ -51,6 +51,7 @@ def order(live_server, tmp_path):
 
 def draw_signature(page, canvas):
     expect(canvas).to_be_visible()
+    canvas.scroll_into_view_if_needed()  # the mouse works in the viewport's coordinates
     box = canvas.bounding_box()
     left, top, width, height = box["x"], box["y"], box["width"], box["height"]
     page.mouse.move(left + width * 0.1, top + height * 0.6)
