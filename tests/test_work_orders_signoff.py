@@ -309,3 +309,12 @@ def test_the_order_page_runs_as_many_queries_signed_as_unsigned(client, auth, si
     with counting_queries() as signed:
         assert client.get(url).status_code == 200
     assert len(signed) == len(unsigned)
+
+
+def test_a_huge_post_is_refused_before_decoding(app, client, auth, site, order):
+    auth.login(site["tech"])
+    huge = "data:image/png;base64," + "A" * 700_000
+    response = sign(client, order, huge)
+    assert response.status_code == 422
+    assert "too large" in response.get_data(as_text=True)
+    assert Signature.select().count() == 0 and uploads(app) == []
