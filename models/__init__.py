@@ -13,6 +13,7 @@ from .meter import Meter, MeterReading
 from .organisation import Organisation
 from .part import PartUsed
 from .project import PROJECT_STATUSES, Project
+from .signoff import Signature
 from .time_entry import TimeEntry
 from .user import ROLES, ManagerLocation, ProjectMember, User
 from .work_order import Activity, Assignment, WorkOrder
@@ -41,6 +42,7 @@ MODELS = [
     Comment,
     Mention,
     WorkOrderFile,
+    Signature,
 ]
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "MODELS",
     "PROJECT_STATUSES",
     "ROLES",
+    "Signature",
     "TIMEZONES",
     "Asset",
     "AuditEvent",

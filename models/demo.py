@@ -4,7 +4,7 @@ generator shares: believable names, so a new user can judge the product by it.""
 import datetime
 import random
 
-from . import demo_records
+from . import demo_records, demo_signoff
 from .asset import Asset
 from .base import db
 from .client import Client
@@ -348,6 +348,7 @@ def load_demo(asset_total=300, seed=7, storage=None):
         users = {role: User.get(User.email == email) for email, _, role in DEMO_USERS}
         orders = add_work_orders(org, users["manager"], rng)
         demo_records.load(org, users, orders, storage=storage)
+        demo_signoff.load(org, users, orders, storage=storage)
         if storage is not None:
             add_documents(org, storage, technician, rng)
     return org

@@ -94,6 +94,7 @@ class WorkOrder(BaseModel):
     completed_by = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)
     closed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
+    requires_signature = BooleanField(default=False)  # sign-off: models/signoff.py
 
     class Meta:
         indexes = (
@@ -199,7 +200,10 @@ class WorkOrder(BaseModel):
         """What must be done before the order can be completed, as messages (none: ready)."""
         from .time_entry import timer_blockers  # record the work: timers still running
 
-        return [*timer_blockers(self)]
+        blockers = [*timer_blockers(self)]
+        if self.requires_signature and not self.signatures.exists():  # models/signoff.py
+            blockers.append("The client's signature is required: ask the client to sign first.")
+        return blockers
 
     def allowed_moves(self, actor):
         """The statuses this person may move the order to now."""

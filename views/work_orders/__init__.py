@@ -13,4 +13,6 @@ from . import (  # noqa: E402,F401  (routes register on bp)
     records,
     records_files,
     records_items,
+    sheet,
+    signoff,
 )

@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from models.signoff import SignatureError, read_signature
 from models.work_order import PRIORITIES, TYPES
 
 from ..forms import FettleForm, Required, as_choices, labelled
@@ -48,6 +49,7 @@ class WorkOrderForm(FettleForm):
     )
     assignee_ids = SelectMultipleField("Assign to", coerce=int, validate_choice=False)
     asset_down = BooleanField("The asset is down until this work is completed")
+    requires_signature = BooleanField("The client signs on completion")
     version = HiddenField()
 
 
@@ -64,3 +66,19 @@ class BulkRescheduleForm(FettleForm):
         "Move due dates by (days)",
         validators=[Required(), NumberRange(min=-365, max=365, message="Between -365 and 365.")],
     )
+
+
+class SignatureForm(FettleForm):
+    """The client's signature, drawn on the screen (static/signature.js writes it into the
+    hidden field as a PNG data URL), and their name as they want it on the record."""
+
+    signature = HiddenField("Signature")
+    signer_name = StringField(
+        "Name of the person signing", validators=[Required(), Length(max=120)]
+    )
+
+    def validate_signature(self, field):
+        try:
+            self.png = read_signature(field.data)
+        except SignatureError as error:
+            raise ValidationError(str(error)) from None

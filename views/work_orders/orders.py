@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from peewee import JOIN
 
-from models import Activity, Asset, Project, ProjectMember, User, WorkOrder
+from models import Activity, Asset, Project, ProjectMember, Signature, User, WorkOrder
 from models.clock import local_to_utc, utc_to_local
 from models.visibility import can_work_on, visible
 from models.work_order import NEEDS_REASON, STATUS_LABELS, StaleError, TransitionError
@@ -18,7 +18,15 @@ from . import bp
 from .forms import TransitionForm, WorkOrderForm
 from .record_context import records_context, with_mentions
 
-FIELDS = ("title", "description", "type", "priority", "estimated_hours", "asset_down")
+FIELDS = (
+    "title",
+    "description",
+    "type",
+    "priority",
+    "estimated_hours",
+    "asset_down",
+    "requires_signature",
+)
 
 
 def order_or_404(order_id):
@@ -162,6 +170,8 @@ def show_context(order, transition_form=None):
         "team": project_team(order.project_id) if current_user.is_manager else [],
         "activity": timeline(order),
         "records": records_context(order),  # time, parts, comments, files, notes, downtime
+        # sign-off (views/work_orders/signoff.py, templates/work_orders/_signoff.html)
+        "signature": Signature.of(order) if order.requires_signature else None,
     }
 
 
