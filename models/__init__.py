@@ -3,12 +3,14 @@
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
+from .checklist import ChecklistItem
 from .client import Client
 from .counter import Counter
 from .document import DOCUMENT_KINDS, Document
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
 from .organisation import Organisation
+from .procedure import Procedure, ProcedureItem
 from .project import PROJECT_STATUSES, Project
 from .user import ROLES, ManagerLocation, ProjectMember, User
 from .work_order import Activity, Assignment, WorkOrder
@@ -30,12 +32,18 @@ MODELS = [
     WorkOrder,
     Assignment,
     Activity,
+    Procedure,
+    ProcedureItem,
+    ChecklistItem,
 ]
 
 __all__ = [
     "ASSET_STATUSES",
     "Activity",
     "Assignment",
+    "ChecklistItem",
+    "Procedure",
+    "ProcedureItem",
     "Counter",
     "WorkOrder",
     "DOCUMENT_KINDS",

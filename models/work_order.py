@@ -94,6 +94,8 @@ class WorkOrder(BaseModel):
     completed_by = ForeignKeyField(User, null=True, on_delete="SET NULL", index=False)
     closed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
+    # The order whose checklist found the fault this order puts right.
+    follow_up_of = ForeignKeyField("self", null=True, backref="follow_ups", on_delete="SET NULL")
 
     class Meta:
         indexes = (
@@ -197,7 +199,17 @@ class WorkOrder(BaseModel):
 
     def completion_blockers(self):
         """What must be done before the order can be completed, as messages (none: ready)."""
-        return []
+        blockers = []
+        # Checklists: every required item answered.
+        from .checklist import ChecklistItem  # the checklist module builds on this one
+
+        missing = ChecklistItem.unanswered_required(self.id)
+        if missing:
+            blockers.append(
+                f"{missing} required checklist item{'s are' if missing != 1 else ' is'} "
+                "not answered yet."
+            )
+        return blockers
 
     def allowed_moves(self, actor):
         """The statuses this person may move the order to now."""
