@@ -97,10 +97,11 @@ class ChecklistItem(ItemSpec):
         return ""
 
     @classmethod
-    def for_order(cls, order):
-        """The order's items with who answered and the follow-up raised (one query)."""
+    def for_order(cls, order, item_id=None):
+        """The order's items (or one of them) with who answered and the follow-up raised,
+        in one query."""
         FollowUp = WorkOrder.alias()
-        return list(
+        query = (
             cls.select(cls, User.id, User.name, FollowUp.id, FollowUp.number, FollowUp.status)
             .join(User, JOIN.LEFT_OUTER, on=(cls.answered_by == User.id))
             .switch(cls)
@@ -108,6 +109,23 @@ class ChecklistItem(ItemSpec):
             .where(cls.work_order == order.id)
             .order_by(cls.position, cls.id)
         )
+        if item_id is not None:
+            query = query.where(cls.id == item_id)
+        return list(query)
+
+    @classmethod
+    def progress(cls, order_id):
+        """(answered, total, required still unanswered) for the checklist's heading."""
+        answered = fn.SUM(cls.answered_at.is_null(False).cast("integer"))
+        required_left = fn.SUM((cls.required & cls.answered_at.is_null()).cast("integer"))
+        row = (
+            cls.select(fn.COUNT(cls.id), answered, required_left)
+            .where(cls.work_order == order_id)
+            .tuples()
+            .get()
+        )
+        total, done, left = row
+        return {"total": total or 0, "answered": int(done or 0), "required_left": int(left or 0)}
 
     @classmethod
     def unanswered_required(cls, order_id):

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("work_orders", __name__)
 
-from . import dispatch, my_work, orders  # noqa: E402,F401  (routes register on bp)
+from . import checklists, dispatch, my_work, orders  # noqa: E402,F401  (routes register on bp)
