@@ -196,20 +196,23 @@ class ChecklistItem(ItemSpec):
             AuditEvent.record(actor, "remove_checklist_item", order, {"item": (self.label, None)})
 
     def record(self, actor, value="", note="", photo=None, storage=None):
-        """Answer the item (an empty value clears it). `photo` is (bytes, filename) for a
-        photo item. Raises ChecklistError with a message for the field."""
+        """Answer the item (an empty value clears it). `photo` is (bytes, filename): the
+        answer of a photo item, or the evidence for any other (a cracked belt). Raises
+        ChecklistError with a message for the field."""
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
             raise ChecklistError(f"Keep the note under {MAX_NOTE} characters.")
         fields = self._parse(value)
         _open_or_refuse(self.work_order_id)  # before storing a photo nobody would see
+        if photo and photo[0]:
+            fields.update(self._store_photo(storage, photo))
         if self.kind == "photo":
-            fields = self._store_photo(storage, photo) if photo else {}
-            if not fields:
+            if not (fields.get("photo_key") or self.photo_key):
                 raise ChecklistError("Choose a photo to upload.")
+            fields["answer"] = "photo"
         with db.atomic():
             _open_or_refuse(self.work_order_id)
-            before = (self.answer_text, self.flag, self.note)
+            before = (self.answer_text, self.flag, self.note, self.photo_key)
             answered = bool(fields.get("answer"))
             fields.update(
                 note=note,
@@ -254,9 +257,7 @@ class ChecklistItem(ItemSpec):
         return ""
 
     def _store_photo(self, storage, photo):
-        data, filename = photo
-        if not data:
-            return {}
+        data, _filename = photo
         if len(data) > MAX_UPLOAD_BYTES:
             raise ChecklistError(f"Photos can be at most {MAX_UPLOAD_BYTES // 2**20} MB.")
         content_type = sniff(data)
@@ -269,16 +270,13 @@ class ChecklistItem(ItemSpec):
         storage.put(stem + TYPES[content_type], data, content_type)
         storage.put(stem + "-thumb.jpg", thumbnail, "image/jpeg")
         return {
-            "answer": "photo",
-            "number_value": None,
-            "flag": "",
             "photo_key": stem + TYPES[content_type],
             "thumbnail_key": stem + "-thumb.jpg",
             "photo_type": content_type,
         }
 
     def _note_answer(self, actor, before):
-        after = (self.answer_text, self.flag, self.note)
+        after = (self.answer_text, self.flag, self.note, self.photo_key)
         if after == before:
             return
         order = WorkOrder.get_by_id(self.work_order_id)
@@ -289,6 +287,8 @@ class ChecklistItem(ItemSpec):
         changes = {"item": (self.label, self.label), "answer": (before[0], after[0])}
         if before[2] != after[2]:
             changes["note"] = (before[2], after[2])
+        if before[3] != after[3]:
+            changes["photo"] = (bool(before[3]), bool(after[3]))
         AuditEvent.record(actor, "checklist_answer", order, changes)
 
     def raise_follow_up(self, actor):
@@ -337,7 +337,8 @@ class ChecklistItem(ItemSpec):
     def _follow_up_description(self, order):
         lines = [
             f"Raised from {order.reference} ({order.title}), checklist item “{self.label}”.",
-            f"Answer: {self.answer_text}" + (f" — {self.flag_text()}" if self.flag else ""),
+            f"Answer: {self.answer_text}"
+            + (f" — {self.flag_text()}" if self.flag not in ("", "fail") else ""),
         ]
         if self.note:
             lines.append(f"Note: {self.note}")

@@ -11,6 +11,7 @@ from .asset import Asset
 from .base import db, utcnow
 from .checklist import ChecklistItem
 from .procedure import Procedure
+from .user import ProjectMember
 from .work_order import OPEN_STATUSES, Activity, WorkOrder
 
 
@@ -116,7 +117,7 @@ def load(org, users, orders, storage=None, seed=11):
             for name, (_d, categories, _items) in PROCEDURES.items()
             for category in categories
         }
-        chosen = _matching(orders, by_category) or _own_orders(org, author, by_category)
+        chosen = _matching(orders, by_category) or _own_orders(org, author, technician, by_category)
         for order, procedure in chosen:
             _checklist(order, procedure, technician, rng)
         _failed_belt(chosen, technician, storage)
@@ -144,23 +145,30 @@ def _matching(orders, by_category):
     return chosen
 
 
-def _own_orders(org, author, by_category):
-    """Three inspections of our own when the demo has no matching orders yet."""
+def _own_orders(org, author, technician, by_category):
+    """Three jobs of our own when the demo has no matching orders yet, on the demo
+    technician's projects where it has such plant, and assigned to them there."""
     chosen = []
-    for category, procedure in by_category.items():
-        if procedure in [p for _o, p in chosen]:
-            continue
+    theirs = ProjectMember.select(ProjectMember.project).where(ProjectMember.user == technician.id)
+    for procedure in dict.fromkeys(by_category.values()):
+        categories = [c for c, p in by_category.items() if p == procedure]
         asset = (
             Asset.select()
-            .where(Asset.organisation == org.id, Asset.category == category, Asset.parent.is_null())
-            .order_by(Asset.id)
+            .where(
+                Asset.organisation == org.id,
+                Asset.category.in_(categories),
+                Asset.parent.is_null(),
+            )
+            .order_by(Asset.project.in_(theirs).desc(), Asset.id)
             .first()
         )
         if asset is None or len(chosen) >= 3:
             continue
+        member = theirs.where(ProjectMember.project == asset.project_id).exists()
         order = WorkOrder.open_for(
             author,
             asset.project,
+            [technician] if member else [],
             asset=asset,
             type="inspection" if "inspection" in procedure.name else "preventive",
             title=procedure.name,
@@ -221,8 +229,7 @@ def _answer(item, rng):
 
 
 def _failed_belt(chosen, technician, storage):
-    """One failed item with its follow-up order: a cracked AHU belt (or the first
-    pass/fail item found on work in progress)."""
+    """One failed item with its follow-up order: a cracked AHU belt, photographed."""
     for order, _procedure in chosen:
         if order.status not in ("in_progress", "on_hold"):
             continue
@@ -230,25 +237,35 @@ def _failed_belt(chosen, technician, storage):
         item = next((i for i in items if "belt" in i.label.lower()), None)
         if item is None:
             continue
-        item.record(technician, "fail", "Belt cracked along one edge and glazed; no spare on site.")
+        evidence = (_photo("belt"), "belt.jpg") if storage is not None else None
+        note = "Belt cracked along one edge and glazed; no spare on site."
+        item.record(technician, "fail", note, photo=evidence, storage=storage)
         if storage is not None:
             photo = next((i for i in items if i.kind == "photo"), None)
             if photo is not None:
-                photo.record(technician, photo=(_photo(), "filters.jpg"), storage=storage)
+                photo.record(technician, photo=(_photo("filters"), "filters.jpg"), storage=storage)
         item.raise_follow_up(technician)
         Activity.note(order, technician, "comment", "Belt needs replacing: raised a follow-up.")
         return
 
 
-def _photo():
-    """A drawn stand-in for a site photo: a grey filter bank with pleats."""
+def _photo(subject):
+    """A drawn stand-in for a site photo: a filter bank with pleats, or a pulley and a belt
+    with a crack."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (640, 480), (120, 126, 134))
     draw = ImageDraw.Draw(image)
-    for x in range(40, 600, 24):
-        draw.line([(x, 60), (x + 12, 420)], fill=(210, 214, 220), width=6)
-    draw.rectangle([30, 50, 610, 430], outline=(40, 44, 50), width=8)
+    if subject == "filters":
+        for x in range(40, 600, 24):
+            draw.line([(x, 60), (x + 12, 420)], fill=(210, 214, 220), width=6)
+        draw.rectangle([30, 50, 610, 430], outline=(40, 44, 50), width=8)
+    else:
+        draw.ellipse([60, 120, 300, 360], outline=(30, 30, 30), width=18)
+        draw.ellipse([400, 170, 540, 310], outline=(30, 30, 30), width=14)
+        draw.line([(180, 120), (470, 170)], fill=(25, 25, 25), width=22)
+        draw.line([(180, 360), (470, 310)], fill=(25, 25, 25), width=22)
+        draw.line([(300, 140), (318, 128), (330, 150), (346, 136)], fill=(230, 60, 40), width=5)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()

@@ -22,7 +22,7 @@ def demo(app):
 def check_rules(org):
     follow_up = WorkOrder.get(WorkOrder.follow_up_of.is_null(False))
     source = ChecklistItem.get(ChecklistItem.follow_up == follow_up.id)
-    assert source.flag == "fail" and "belt" in source.label
+    assert source.flag == "fail" and "belt" in source.label and source.note
     for order in WorkOrder.select().where(WorkOrder.organisation == org.id):
         if order.status in ("completed", "closed"):
             assert ChecklistItem.unanswered_required(order.id) == 0
@@ -33,7 +33,7 @@ def test_without_demo_orders_it_raises_a_few_of_its_own(demo, tmp_path):
     procedures = load(org, users, [], storage=LocalStorage(tmp_path))
     assert len(procedures) == 4 and Procedure.select().count() == 4
     assert WorkOrder.select().count() == 4  # three inspections and the follow-up
-    assert ChecklistItem.select().where(ChecklistItem.photo_key.is_null(False)).count() == 1
+    assert ChecklistItem.select().where(ChecklistItem.photo_key.is_null(False)).count() == 2
     check_rules(org)
 
 

@@ -92,7 +92,7 @@ def test_an_htmx_answer_returns_only_that_item_and_the_count(client, auth, site)
         f'<li id="item-{site["items"]["Supply air temperature"].id}"'
     )
     assert body.count('<li id="item-') == 1 and "Filters replaced" not in body
-    assert "Above the upper limit (12 – 18 °C)" in body and "Raise follow-up order" in body
+    assert "21 °C — Above the upper limit (12 – 18 °C)" in body and "Raise follow-up order" in body
     assert 'id="checklist-progress"' in body and 'hx-swap-oob="true"' in body
     assert "1 of 4 answered" in body and "Tom Tech" in body
     item = ChecklistItem.get_by_id(site["items"]["Supply air temperature"].id)
@@ -410,3 +410,18 @@ def test_an_archived_procedure_is_no_longer_offered(client, auth, site):
     assert "AHU quarterly" in client.get("/procedures?archived=1").get_data(as_text=True)
     form = client.get("/work-orders/new").get_data(as_text=True)
     assert "AHU quarterly service" not in form
+
+
+def test_a_photo_of_a_failure_goes_with_the_follow_up(client, auth, site):
+    auth.login(site["tech"])
+    url = answer_url(site, "Belt condition")
+    data = {"value": "fail", "note": "Cracked", "photo": (io.BytesIO(png_bytes()), "belt.png")}
+    response = client.post(url, data=data, headers=HX, content_type="multipart/form-data")
+    assert response.status_code == 200 and f"{url}/thumbnail" in response.get_data(as_text=True)
+    item = ChecklistItem.get_by_id(site["items"]["Belt condition"].id)
+    assert (item.answer, item.flag, item.photo_type) == ("fail", "fail", "image/png")
+    client.post(answer_url(site, "Belt condition"), data={"value": "fail", "note": "Cracked!"})
+    assert ChecklistItem.get_by_id(item.id).photo_key == item.photo_key  # kept
+    follow_up = client.post(f"{url}/follow-up").location.rsplit("/", 1)[-1]
+    page = client.get(f"/work-orders/{follow_up}").get_data(as_text=True)
+    assert f"{url}/thumbnail" in page and "Cracked!" in page

@@ -183,7 +183,8 @@ def show_context(order, transition_form=None):
 
 def timeline(order):
     return list(
-        Activity.select(Activity, User.name)
+        # User.id too: without it the joined user replaces user_id with None ("Fettle").
+        Activity.select(Activity, User.id, User.name)
         .join(User, JOIN.LEFT_OUTER, on=(Activity.user == User.id))
         .where(Activity.work_order == order.id)
         .order_by(Activity.created_at.desc(), Activity.id.desc())
