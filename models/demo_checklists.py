@@ -106,7 +106,8 @@ def load(org, users, orders, storage=None, seed=11):
     """Procedures for the demo organisation, and checklists on matching demo orders (or on a
     few orders of its own when none match). `users` maps role -> User."""
     rng = random.Random(seed)
-    author, technician = users["admin"], users["technician"]
+    author = users.get("admin") or users["manager"]
+    technician = users["technician"]
     with db.atomic():
         procedures = {
             name: Procedure.create_with_items(author, name, description, items)
@@ -218,8 +219,11 @@ def _answer(item, rng):
     if item.kind == "photo":
         return None
     low, high = item.lower_limit, item.upper_limit
-    base = (low + high) / 2 if low is not None and high is not None else (low or high)
-    value = Decimal(str(round(float(base) * rng.uniform(0.9, 1.08), 1)))
+    if low is not None and high is not None:
+        base = float(low + high) / 2
+    else:  # one limit: a reading comfortably on the right side of it, now and then not
+        base = float(high) * 0.8 if high is not None else float(low) * 1.15
+    value = Decimal(str(round(base * rng.uniform(0.9, 1.1), 1)))
     flag = ""
     if low is not None and value < low:
         flag = "below"
