@@ -3,6 +3,7 @@
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
+from .checklist import ChecklistItem
 from .client import Client
 from .comment import Comment, Mention
 from .counter import Counter
@@ -12,6 +13,7 @@ from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
 from .organisation import Organisation
 from .part import PartUsed
+from .procedure import Procedure, ProcedureItem
 from .project import PROJECT_STATUSES, Project
 from .signoff import Signature
 from .time_entry import TimeEntry
@@ -43,12 +45,18 @@ MODELS = [
     Mention,
     WorkOrderFile,
     Signature,
+    Procedure,
+    ProcedureItem,
+    ChecklistItem,
 ]
 
 __all__ = [
     "ASSET_STATUSES",
     "Activity",
     "Assignment",
+    "ChecklistItem",
+    "Procedure",
+    "ProcedureItem",
     "Counter",
     "WorkOrder",
     "DOCUMENT_KINDS",

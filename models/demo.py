@@ -4,7 +4,7 @@ generator shares: believable names, so a new user can judge the product by it.""
 import datetime
 import random
 
-from . import demo_records, demo_signoff
+from . import demo_checklists, demo_records, demo_signoff
 from .asset import Asset
 from .base import db
 from .client import Client
@@ -347,6 +347,7 @@ def load_demo(asset_total=300, seed=7, storage=None):
         add_meters(org, technician, rng)
         users = {role: User.get(User.email == email) for email, _, role in DEMO_USERS}
         orders = add_work_orders(org, users["manager"], rng)
+        demo_checklists.load(org, users, orders, storage=storage)
         demo_records.load(org, users, orders, storage=storage)
         demo_signoff.load(org, users, orders, storage=storage)
         if storage is not None:

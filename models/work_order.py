@@ -95,6 +95,8 @@ class WorkOrder(BaseModel):
     closed_at = DateTimeField(null=True)
     version = IntegerField(default=1)
     requires_signature = BooleanField(default=False)  # sign-off: models/signoff.py
+    # The order whose checklist found the fault this order puts right.
+    follow_up_of = ForeignKeyField("self", null=True, backref="follow_ups", on_delete="SET NULL")
 
     class Meta:
         indexes = (
@@ -198,9 +200,16 @@ class WorkOrder(BaseModel):
 
     def completion_blockers(self):
         """What must be done before the order can be completed, as messages (none: ready)."""
+        from .checklist import ChecklistItem  # the checklist module builds on this one
         from .time_entry import timer_blockers  # record the work: timers still running
 
         blockers = [*timer_blockers(self)]
+        missing = ChecklistItem.unanswered_required(self.id)
+        if missing:
+            blockers.append(
+                f"{missing} required checklist item{'s are' if missing != 1 else ' is'} "
+                "not answered yet."
+            )
         if self.requires_signature and not self.signatures.exists():  # models/signoff.py
             blockers.append("The client's signature is required: ask the client to sign first.")
         return blockers

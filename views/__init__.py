@@ -27,10 +27,22 @@ def register_views(app: Flask):
     app.url_map.converters["id"] = IdConverter
     register_template_helpers(app)
 
-    from . import assets, auth, browse, cli, clients, home, locations, projects, work_orders
+    from . import (
+        assets,
+        auth,
+        browse,
+        cli,
+        clients,
+        home,
+        locations,
+        procedures,
+        projects,
+        work_orders,
+    )
 
     for module in (auth, home, browse, locations, clients, projects, assets, work_orders):
         app.register_blueprint(module.bp)
+    app.register_blueprint(procedures.bp)
     cli.register(app)
 
     from app import login_manager

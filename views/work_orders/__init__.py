@@ -7,6 +7,7 @@ bp = Blueprint("work_orders", __name__)
 
 from . import (  # noqa: E402,F401  (routes register on bp)
     board,
+    checklists,
     dispatch,
     my_work,
     orders,

@@ -50,6 +50,7 @@ class WorkOrderForm(FettleForm):
     assignee_ids = SelectMultipleField("Assign to", coerce=int, validate_choice=False)
     asset_down = BooleanField("The asset is down until this work is completed")
     requires_signature = BooleanField("The client signs on completion")
+    checklist = SelectField("Checklist", coerce=int, default=0)
     version = HiddenField()
 
 

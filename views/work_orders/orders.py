@@ -4,7 +4,18 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from peewee import JOIN
 
-from models import Activity, Asset, Project, ProjectMember, Signature, User, WorkOrder
+from models import (
+    Activity,
+    Asset,
+    ChecklistItem,
+    Procedure,
+    Project,
+    ProjectMember,
+    Signature,
+    User,
+    WorkOrder,
+    db,
+)
 from models.clock import local_to_utc, utc_to_local
 from models.visibility import can_work_on, visible
 from models.work_order import NEEDS_REASON, STATUS_LABELS, StaleError, TransitionError
@@ -106,6 +117,7 @@ def new():
         abort(403)
     form = WorkOrderForm()
     form.project_id.choices = as_choices(_project_choices())
+    form.checklist.choices = as_choices([(0, "None"), *Procedure.choices_for(current_user)])
     if request.method == "GET":
         asset = visible_or_404(Asset, id_arg("asset")) if id_arg("asset") else None
         if asset is not None:
@@ -118,14 +130,18 @@ def new():
         asset, asset_ok = _asset_for(form, project)
         assignees = _assignees(form, project)
         if asset_ok and assignees is not None:
-            order = WorkOrder.open_for(
-                current_user,
-                project,
-                assignees,
-                asset=asset,
-                due_at=_due_at(form, project),
-                **{f: form[f].data for f in FIELDS},
-            )
+            with db.atomic():
+                order = WorkOrder.open_for(
+                    current_user,
+                    project,
+                    assignees,
+                    asset=asset,
+                    due_at=_due_at(form, project),
+                    **{f: form[f].data for f in FIELDS},
+                )
+                if form.checklist.data:  # a procedure's checklist, copied onto the order
+                    procedure = Procedure.get_by_id(form.checklist.data)
+                    ChecklistItem.attach(current_user, order, procedure)
             flash(f"{order.reference} is raised.", "success")
             return redirect(url_for("work_orders.show", order_id=order.id))
     status = 422 if request.method == "POST" else 200
@@ -153,6 +169,8 @@ def show(order_id):
 
 
 def show_context(order, transition_form=None):
+    from .checklists import checklist_context  # that module builds on this one
+
     assignees = list(
         User.select(User.id, User.name).where(User.id.in_(order.assignee_ids())).order_by(User.name)
     )
@@ -172,6 +190,7 @@ def show_context(order, transition_form=None):
         "records": records_context(order),  # time, parts, comments, files, notes, downtime
         # sign-off (views/work_orders/signoff.py, templates/work_orders/_signoff.html)
         "signature": Signature.of(order) if order.requires_signature else None,
+        **checklist_context(order, may_work),  # work_orders/_checklist.html
     }
 
 
@@ -207,7 +226,7 @@ def edit(order_id):
     order = workable_or_404(order_id)
     project = order.project
     form = WorkOrderForm(obj=order)
-    del form.project_id, form.assignee_ids
+    del form.project_id, form.assignee_ids, form.checklist
     if request.method == "GET":
         form.asset_tag.data = order.asset.tag if order.asset_id else ""
         form.due_at.data = utc_to_local(order.due_at, project.location.timezone)
