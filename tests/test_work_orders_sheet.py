@@ -167,3 +167,28 @@ def test_queries_do_not_grow_with_assignees(client, auth, site, make_user):
     with counting_queries() as after:
         assert client.get(url).status_code == 200
     assert len(after) == len(before) <= 14
+
+
+def test_the_sheet_lists_the_orders_checklist(client, auth, make_project, make_user):
+    from models import ChecklistItem, Procedure, WorkOrder
+
+    project = make_project()
+    manager = make_user("manager", organisation=project.organisation_id)
+    order = WorkOrder.open_for(manager, project, title="Service")
+    items = [
+        {"label": "Check the seal", "kind": "passfail", "required": True},
+        {
+            "label": "Discharge pressure",
+            "kind": "number",
+            "unit": "bar",
+            "lower_limit": 2,
+            "upper_limit": 4,
+        },
+    ]
+    ChecklistItem.attach(manager, order, Procedure.create_with_items(manager, "Pump", "", items))
+    pressure = next(i for i in ChecklistItem.for_order(order) if i.kind == "number")
+    pressure.record(manager, "5.5")
+    auth.login(manager)
+    sheet = client.get(f"/work-orders/{order.id}/sheet").get_data(as_text=True)
+    assert "Check the seal" in sheet and "Pass / Fail / N/A" in sheet
+    assert "5.5 bar" in sheet and "Above the upper limit" in sheet

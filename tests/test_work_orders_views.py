@@ -45,7 +45,7 @@ def order_form(site, **changes):
         "asset_tag": "AHU-01",
         "type": "corrective",
         "priority": "high",
-        "due_at": "2026-07-01T09:30",
+        "due_at": "2027-07-01T09:30",
         "estimated_hours": "2.5",
         "assignee_ids": [site["tech"].id],
         "description": "Noise from the fan section.",
@@ -70,10 +70,10 @@ def test_raise_an_order_converts_local_due_time_and_assigns(client, auth, site):
     assert response.location.endswith(f"/work-orders/{order.id}")
     assert order.reference == "WO-000001" and order.asset_id == site["asset"].id
     # 09:30 in London in July is 08:30 UTC (British Summer Time)
-    assert order.due_at == datetime.datetime(2026, 7, 1, 8, 30)
+    assert order.due_at == datetime.datetime(2027, 7, 1, 8, 30)
     assert order.assignee_ids() == [site["tech"].id]
     page = client.get(f"/work-orders/{order.id}").get_data(as_text=True)
-    assert "01 Jul 2026 09:30 BST" in page and "Tom Tech" in page
+    assert "01 Jul 2027 09:30 BST" in page and "Tom Tech" in page
     assert "Created WO-000001" in page
 
 
@@ -261,3 +261,31 @@ def test_the_timeline_refreshes_as_a_partial(client, auth, site):
     body = client.get(f"/work-orders/{order.id}/activity", headers=HX).get_data(as_text=True)
     assert body.lstrip().startswith('<ol id="timeline"') and "Created WO-000001" in body
     assert "<strong>Mia Manager</strong>" in body
+
+
+def test_a_past_due_time_needs_a_tick_to_keep(client, auth, site):
+    auth.login(site["manager"])
+    past = order_form(site, due_at="2025-01-06T08:00")
+    refused = client.post("/work-orders/new", data=past)
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "This time has already passed." in text and 'name="confirm_past_due"' in text
+    assert WorkOrder.select().count() == 0
+    assert (
+        client.post("/work-orders/new", data={**past, "confirm_past_due": "y"}).status_code == 302
+    )
+    order = WorkOrder.get()
+    # an edit that leaves the past time as it was needs no tick
+    form = client.get(f"/work-orders/{order.id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    keep = {
+        "title": "Renamed",
+        "type": "corrective",
+        "priority": "high",
+        "version": version,
+        "due_at": "2025-01-06T08:00",
+    }
+    assert client.post(f"/work-orders/{order.id}/edit", data=keep).status_code == 302
+    moved = {**keep, "version": str(int(version) + 1), "due_at": "2025-01-07T08:00"}
+    assert client.post(f"/work-orders/{order.id}/edit", data=moved).status_code == 422
+    assert WorkOrder.get_by_id(order.id).due_at == datetime.datetime(2025, 1, 6, 8, 0)

@@ -48,6 +48,7 @@ class WorkOrderForm(FettleForm):
         places=None,
     )
     assignee_ids = SelectMultipleField("Assign to", coerce=int, validate_choice=False)
+    confirm_past_due = BooleanField("Keep this past due time")
     asset_down = BooleanField("The asset is down until this work is completed")
     requires_signature = BooleanField("The client signs on completion")
     checklist = SelectField("Checklist", coerce=int, default=0)

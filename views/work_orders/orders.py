@@ -16,6 +16,7 @@ from models import (
     WorkOrder,
     db,
 )
+from models.base import utcnow
 from models.clock import local_to_utc, utc_to_local
 from models.visibility import can_work_on, visible
 from models.work_order import NEEDS_REASON, STATUS_LABELS, StaleError, TransitionError
@@ -105,8 +106,17 @@ def _assignees(form, project):
     return [team[i] for i in sorted(ids)]
 
 
-def _due_at(form, project):
-    return local_to_utc(form.due_at.data, project.location.timezone)
+def _due_at(form, project, previous=None):
+    """The due time in UTC, or False with the error at the field: a time already past is
+    kept only when the person ticks that they mean it (an unchanged one needs no tick)."""
+    due = local_to_utc(form.due_at.data, project.location.timezone)
+    unchanged = previous is not None and due == previous.replace(second=0, microsecond=0)
+    if due is not None and due < utcnow() and not unchanged and not form.confirm_past_due.data:
+        form.due_at.errors.append(
+            "This time has already passed. Tick “Keep this past due time” to save it anyway."
+        )
+        return False
+    return due
 
 
 @bp.route("/work-orders/new", methods=["GET", "POST"])
@@ -129,14 +139,15 @@ def new():
         project = visible_or_404(Project, form.project_id.data)
         asset, asset_ok = _asset_for(form, project)
         assignees = _assignees(form, project)
-        if asset_ok and assignees is not None:
+        due_at = _due_at(form, project)
+        if asset_ok and assignees is not None and due_at is not False:
             with db.atomic():
                 order = WorkOrder.open_for(
                     current_user,
                     project,
                     assignees,
                     asset=asset,
-                    due_at=_due_at(form, project),
+                    due_at=due_at,
                     **{f: form[f].data for f in FIELDS},
                 )
                 if form.checklist.data:  # a procedure's checklist, copied onto the order
@@ -235,9 +246,10 @@ def edit(order_id):
     if form.validate_on_submit():
         asset, asset_ok = _asset_for(form, project)
         seen = form.version.data or ""
-        if asset_ok and seen.isdigit():
+        due_at = _due_at(form, project, previous=order.due_at)
+        if asset_ok and seen.isdigit() and due_at is not False:
             data = {f: form[f].data for f in FIELDS}
-            data.update(asset=asset.id if asset else None, due_at=_due_at(form, project))
+            data.update(asset=asset.id if asset else None, due_at=due_at)
             try:
                 order.save_changes(current_user, int(seen), **data)
             except StaleError as error:

@@ -6,7 +6,7 @@ from flask import current_app, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
-from models import Assignment, Signature, User
+from models import Assignment, ChecklistItem, Signature, User
 
 from ..rendering import render
 from . import bp
@@ -44,4 +44,5 @@ def sheet(order_id):
         qr=qr_svg(order_url),
         order_url=order_url,
         blank=BLANK_ROWS,
+        checklist=ChecklistItem.for_order(order),
     )
