@@ -69,3 +69,32 @@ def test_manager_raises_an_order_from_an_asset(live_server, page, demo_password)
         order = WorkOrder.get(WorkOrder.title == "Fan belt squealing")
         tom = User.get(User.email == "tech@example.com")
         assert order.assignee_ids() == [tom.id] and order.asset_id == asset.id
+
+
+def test_dispatcher_bulk_assigns_from_the_list(live_server, page, demo_password):
+    live_server.load_demo()
+    with live_server.app.app_context(), db.connection_context():
+        project = Project.get(Project.code == "NGM-HV")
+        tom = User.get(User.email == "tech@example.com")
+    sign_in(page, live_server, "manager@example.com", demo_password)
+    page.goto(f"{live_server.url}/work-orders?project={project.id}&assignee=none&status=all")
+    rows = page.locator("#results tbody tr")
+    if rows.count() < 2 or "No work orders" in rows.first.inner_text():
+        with live_server.app.app_context(), db.connection_context():
+            manager = User.get(User.email == "manager@example.com")
+            for title in ("Unassigned one", "Unassigned two"):
+                WorkOrder.open_for(manager, project, title=title)
+        page.reload()
+    picked = [rows.nth(i).locator("td[data-label=Number] a").inner_text() for i in range(2)]
+    for i in range(2):
+        rows.nth(i).locator("input[name=ids]").check()
+    page.locator("#bulk-action").select_option("assign")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assign: 2 work orders")
+    page.get_by_label("Add this technician to each order").select_option(label="Tom Becker")
+    page.get_by_role("button", name="Assign (2)").click()
+    expect(page.locator(".flash-success")).to_contain_text("Tom Becker assigned to 2 work orders")
+    with live_server.app.app_context(), db.connection_context():
+        for reference in picked:
+            order = WorkOrder.get(WorkOrder.number == int(reference.split("-")[1]))
+            assert tom.id in order.assignee_ids()
