@@ -202,12 +202,17 @@ def build_files(org, rows, updates, seed=11):
     return create.encode(), mixed.encode()
 
 
+SLOWEST = {"count": 0}  # --slowest N: print each step's N slowest statements
+
+
 def timed(recorder, action):
     recorder.start()
     started = time.perf_counter()
     value = action()
     seconds = time.perf_counter() - started
     events = queries_of(recorder.stop())
+    for event in sorted(events, key=lambda e: e.duration, reverse=True)[: SLOWEST["count"]]:
+        print(f"#   {event.duration * 1000:8.1f} ms  {event.sql[:160]}", flush=True)
     return value, seconds, len(events), sum(e.duration for e in events)
 
 
@@ -261,8 +266,10 @@ def main(argv=None):
     parser.add_argument("--updates", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each file, on a fresh copy")
     parser.add_argument("--keep-copy", action="store_true")
+    parser.add_argument("--slowest", type=int, default=0, help="print each step's N slowest")
     parser.add_argument("--write-csv", metavar="DIR", help="save the two CSV files here")
     args = parser.parse_args(argv)
+    SLOWEST["count"] = args.slowest
     os.environ.setdefault("FETTLE_INSTANCE", tempfile.mkdtemp(prefix="fettle-bench-"))
 
     from models import Organisation, db, open_database

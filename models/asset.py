@@ -165,3 +165,22 @@ Asset.add_index(
         name="asset_live_status",
     )
 )
+
+# Covering partial indexes for the list (migration 0006): one per sort, ids in order, so a
+# deep page's OFFSET walks an index, never the table; the location, and on SQLite
+# archived_at, ride along so a limited manager's scope is checked in the index too. Only
+# their names are compared with the database (partial indexes), the columns are the keys.
+for _name, _columns in (
+    ("tag", (Asset.organisation, Asset.tag, Asset.id)),
+    ("name", (Asset.organisation, Asset.name, Asset.id)),
+    ("category", (Asset.organisation, Asset.category, Asset.id)),
+    ("status", (Asset.organisation, Asset.status, Asset.id)),
+    ("criticality", (Asset.organisation, Asset.criticality, Asset.id)),
+    ("warranty_end", (Asset.organisation, Asset.warranty_end, Asset.id)),
+    ("project", (Asset.project, Asset.organisation, Asset.id)),
+    ("client", (Asset.client, Asset.organisation, Asset.id)),
+    ("location", (Asset.organisation, Asset.location)),
+):
+    Asset.add_index(
+        Asset.index(*_columns, where=Asset.archived_at.is_null(), name=f"asset_list_{_name}")
+    )

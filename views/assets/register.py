@@ -16,6 +16,7 @@ from models import (
     Project,
     User,
     WorkOrder,
+    db,
 )
 from models.visibility import can_manage, visible
 from models.work_order import OPEN_STATUSES
@@ -139,21 +140,32 @@ def _sees_an_organisation():
     return current_user.role in ("admin", "manager")
 
 
-def with_names(query):
-    """The joins for the project code and client name shown in each row.
+def _join_condition(model):
+    """Asset to its project or client.
 
-    For admins and managers the joins also test the organisation. The test is always true
+    For admins and managers the join also tests the organisation. The test is always true
     (an asset's project and client are in its organisation) but lets SQLite sort by project
     or client by walking the organisation's projects or clients in order, instead of
     sorting every asset of the organisation. For a few projects' worth of assets it would
     make PostgreSQL walk every project of the organisation (client user, by project:
-    30 -> 137 ms), so they get the plain joins."""
-    project_on, client_on = (Asset.project == Project.id), (Asset.client == Client.id)
+    30 -> 137 ms), so they get the plain join."""
+    condition = (Asset.project if model is Project else Asset.client) == model.id
     if _sees_an_organisation():
-        org = current_user.organisation_id
-        project_on &= Project.organisation == org
-        client_on &= Client.organisation == org
-    return query.join(Project, on=project_on).join_from(Asset, Client, on=client_on)
+        condition &= model.organisation == current_user.organisation_id
+    return condition
+
+
+def with_names(query):
+    """The joins for the project code and client name shown in each row."""
+    query = query.join(Project, on=_join_condition(Project))
+    return query.join_from(Asset, Client, on=_join_condition(Client))
+
+
+def with_sort_name(query, model):
+    """The one join a sort by project or client needs to pick a page's ids: the other join
+    would be a lookup for each of the rows an OFFSET walks (and on SQLite would take the
+    asset side off its covering index of migration 0006)."""
+    return query.join(model, on=_join_condition(model))
 
 
 def _categories():
@@ -184,8 +196,12 @@ def _categories():
 
 def filter_options():
     """Choices for the filter bar: locations, clients and projects come from one query over
-    the visible projects; categories from the index on (organisation, category)."""
-    projects = list(
+    the visible projects; categories from the index on (organisation, category).
+
+    The projects' rows are read raw, as the driver returns them: for an organisation's 2,000
+    projects, peewee's conversion of every value (ids and text, which need none) costs more
+    than the query (SQLite: 16 ms against 6 ms)."""
+    projects = db.execute(
         visible(
             Project,
             current_user,
@@ -200,8 +216,7 @@ def filter_options():
         .join(Client, on=(Project.client == Client.id))
         .join_from(Project, Location, on=(Project.location == Location.id))
         .order_by(Project.code)
-        .tuples()
-    )
+    ).fetchall()
     categories = _categories()
     by_name = lambda pairs: sorted(set(pairs), key=lambda pair: pair[1].lower())  # noqa: E731
     return {
@@ -221,7 +236,13 @@ def index():
     """The asset register, searched, filtered, sorted and paged in the database."""
     query, filters = filtered_assets()
     page = paginate(
-        query, SORTS, "tag", filters=filters, joins=with_names, display=(Asset, Project, Client)
+        query,
+        SORTS,
+        "tag",
+        filters=filters,
+        joins=with_names,
+        display=(Asset, Project, Client),
+        sort_joins=with_sort_name,
     )
     # An HTMX request only needs the results block: skip the filter bar's queries.
     options = {} if is_htmx() else filter_options()
