@@ -71,7 +71,7 @@ def records_context(order, notice=None, editing=None, **forms):
         "tz": tz,
         "locked": locked,
         "may_record": may_work and not locked,
-        "may_comment": True,  # everyone who sees the order, client users included
+        "may_comment": may_work,  # client users read the work here; requests come later
         "notice": notice,
         "totals": totals(order),
         "entries": entries,

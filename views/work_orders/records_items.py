@@ -14,7 +14,7 @@ from models.work_order_records import (
 )
 
 from . import bp
-from .orders import order_or_404, workable_or_404
+from .orders import workable_or_404
 from .record_forms import (
     CommentForm,
     CompletionNotesForm,
@@ -89,9 +89,9 @@ def delete_part(order_id, part_id):
 @bp.route("/work-orders/<id:order_id>/comments", methods=["POST"])
 @login_required
 def add_comment(order_id):
-    """Comment on the order, mentioning people with @. Everyone who sees the order may
-    comment: client users too, as that is how they talk to the people doing the work."""
-    order = order_or_404(order_id)
+    """Comment on the order, mentioning people with @. Client users read orders but do not
+    write on them (their channel is requests, which come later)."""
+    order = workable_or_404(order_id)
     form = CommentForm()
     mentioned = []
 
