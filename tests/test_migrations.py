@@ -13,13 +13,16 @@ from models.base import _build_database
 @pytest.fixture
 def scratch_database(tmp_path):
     """A database of its own, so the suite's database is left alone."""
+    # A scratch database named after the test database, so runs against different test
+    # databases on one server (CI and a developer, say) do not drop each other's.
+    scratch = TEST_DATABASE_URL.rsplit("/", 1)[1] + "_migrations" if TEST_DATABASE_URL else ""
     if TEST_DATABASE_URL:
         admin = _build_database(TEST_DATABASE_URL, pooled=False)
         with admin.connection_context():
-            admin.execute_sql("DROP DATABASE IF EXISTS fettle_migrations_test")
-            admin.execute_sql("CREATE DATABASE fettle_migrations_test")
+            admin.execute_sql(f"DROP DATABASE IF EXISTS {scratch}")
+            admin.execute_sql(f"CREATE DATABASE {scratch}")
         base = TEST_DATABASE_URL.rsplit("/", 1)[0]
-        database = _build_database(f"{base}/fettle_migrations_test", pooled=False)
+        database = _build_database(f"{base}/{scratch}", pooled=False)
     else:
         database = _build_database(f"sqlite:///{tmp_path / 'migrations.db'}", pooled=False)
     database.connect()
@@ -27,7 +30,7 @@ def scratch_database(tmp_path):
     database.close()
     if TEST_DATABASE_URL:
         with admin.connection_context():
-            admin.execute_sql("DROP DATABASE IF EXISTS fettle_migrations_test")
+            admin.execute_sql(f"DROP DATABASE IF EXISTS {scratch}")
 
 
 # Search structures that only one dialect has and the models cannot declare.
