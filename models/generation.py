@@ -26,7 +26,7 @@ from .schedule import Occurrence, Schedule, ScheduleError
 from .user import User
 from .work_order import OPEN_STATUSES, Activity, WorkOrder
 
-GRACE = datetime.timedelta(hours=1)  # generated later than this after its time: "late"
+GRACE = datetime.timedelta(hours=1)  # created this long after it was due: "late"
 MAX_PER_SCHEDULE = 60  # occurrences one schedule may create in one pass (the rest: next pass)
 BATCH = 500
 
@@ -168,7 +168,6 @@ def generate_for(schedule, now=None, actor=None, force=False):
     if schedule.next_due_at is None:
         return []
     rule = schedule.rule(schedule.location.timezone)
-    lead = datetime.timedelta(days=schedule.lead_days)
     busy = _open_assets(schedule) if schedule.one_open else set()
     assets = [a for a in group_assets(schedule) if a.id not in busy]
     if schedule.one_open and not schedule.is_group and not assets:
@@ -178,7 +177,7 @@ def generate_for(schedule, now=None, actor=None, force=False):
     created = []
     for n, day in enumerate(dates):
         due = due_at(rule, day)
-        late = (due - lead < now - GRACE or (n == 0 and missed > 0)) and not force
+        late = (due < now - GRACE or (n == 0 and missed > 0)) and not force
         note = ""
         if n == 0 and missed:
             note = f"Generated late: {missed} missed occurrence(s) before this one were skipped."
