@@ -15,6 +15,7 @@ from .organisation import Organisation
 from .part import PartUsed
 from .procedure import Procedure, ProcedureItem
 from .project import PROJECT_STATUSES, Project
+from .schedule import Occurrence, Schedule, ScheduleAssignee
 from .signoff import Signature
 from .time_entry import TimeEntry
 from .user import ROLES, ManagerLocation, ProjectMember, User
@@ -48,6 +49,9 @@ MODELS = [
     Procedure,
     ProcedureItem,
     ChecklistItem,
+    Schedule,
+    ScheduleAssignee,
+    Occurrence,
 ]
 
 __all__ = [
@@ -68,6 +72,9 @@ __all__ = [
     "PROJECT_STATUSES",
     "ROLES",
     "Signature",
+    "Schedule",
+    "ScheduleAssignee",
+    "Occurrence",
     "TIMEZONES",
     "Asset",
     "AuditEvent",

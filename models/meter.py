@@ -117,6 +117,10 @@ class Meter(BaseModel):
                 {self.name: (None, value)},
                 summary=f"{self.name}: {value:g} {self.unit}",
             )
+            if after is None:  # the newest reading: meter schedules it triggers
+                from .meter_schedules import on_reading
+
+                on_reading(self, value, read_at, actor)
         return reading
 
     def recent_readings(self, limit=200):

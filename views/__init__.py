@@ -37,12 +37,14 @@ def register_views(app: Flask):
         locations,
         procedures,
         projects,
+        schedules,
         work_orders,
     )
 
     for module in (auth, home, browse, locations, clients, projects, assets, work_orders):
         app.register_blueprint(module.bp)
     app.register_blueprint(procedures.bp)
+    app.register_blueprint(schedules.bp)
     cli.register(app)
 
     from app import login_manager

@@ -1,0 +1,168 @@
+"""Schedule pages: who may see and change them, errors at the field, generate and pause."""
+
+import datetime as dt
+
+import pytest
+
+from models import Meter, Occurrence, Schedule, WorkOrder
+from models.schedule_commands import create_schedule
+
+
+@pytest.fixture
+def site(make_location, make_client, make_project, make_asset, make_user):
+    location = make_location(timezone="Europe/London")
+    project = make_project(client=make_client(location=location))
+    asset = make_asset(project=project, category="AHU")
+    org = project.organisation_id
+    return type(
+        "Site",
+        (),
+        dict(
+            project=project,
+            asset=asset,
+            manager=make_user("manager", organisation=org),
+            tech=make_user("technician", projects=[project]),
+            client_user=make_user("client", client=project.client),
+            outsider=make_user("technician", organisation=org),
+        ),
+    )
+
+
+def form(site, **kw):
+    data = {
+        "title": "Monthly filter change",
+        "project_id": site.project.id,
+        "asset_tag": site.asset.tag,
+        "trigger": "calendar",
+        "interval": "1",
+        "unit": "month",
+        "mode": "fixed",
+        "time_of_day": "08:00",
+        "start_date": dt.date.today().isoformat(),
+        "lead_days": "7",
+        "missed_policy": "latest",
+        "procedure_id": "0",
+        "meter_id": "0",
+        "priority": "medium",
+    }
+    data.update(kw)
+    return data
+
+
+def test_manager_creates_a_schedule_and_generation_runs_at_once(client, auth, site):
+    auth.login(site.manager)
+    response = client.post("/schedules/new", data=form(site, assignee_ids=[str(site.tech.id)]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    schedule = Schedule.get()
+    assert schedule.next_due_at is not None or WorkOrder.select().count() == 1
+    page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    assert "Monthly filter change" in page and "Next occurrences" in page
+    listing = client.get("/schedules").get_data(as_text=True)
+    assert "Monthly filter change" in listing
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"interval": "0"}, "interval", "Between 1 and 1,000."),
+        ({"end_date": "2000-01-01"}, "end_date", "on or after the start date"),
+        ({"asset_tag": "NOPE-1"}, "asset_tag", "No asset with this tag that you can see."),
+    ],
+)
+def test_bad_input_is_refused_at_the_field(client, auth, site, change, field, message):
+    auth.login(site.manager)
+    response = client.post("/schedules/new", data=form(site, **change))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body and f'id="{field}-error"' in body
+    assert Schedule.select().count() == 0
+
+
+def test_meter_of_another_asset_is_refused(client, auth, site, make_asset):
+    other = make_asset(project=site.project)
+    meter = Meter.create_for(site.manager, other, name="Runtime", unit="h")
+    auth.login(site.manager)
+    data = form(site, trigger="meter", meter_id=str(meter.id), meter_interval="500")
+    response = client.post("/schedules/new", data=data)
+    assert response.status_code == 422
+    assert "another asset" in response.get_data(as_text=True)
+    assert Schedule.select().count() == 0
+
+
+def test_an_asset_the_user_cannot_see_is_refused(client, auth, site, make_asset, make_user):
+    hidden = make_asset()  # another organisation
+    auth.login(site.manager)
+    response = client.post("/schedules/new", data=form(site, asset_tag=hidden.tag))
+    assert response.status_code == 422 and Schedule.select().count() == 0
+
+
+def _schedule(site):
+    return create_schedule(
+        site.manager,
+        [],
+        project=site.project,
+        asset=site.asset,
+        title="Quarterly check",
+        unit="month",
+        interval=3,
+        start_date=dt.date.today(),
+    )
+
+
+def test_technicians_and_clients_read_but_may_not_change(client, auth, site):
+    schedule = _schedule(site)
+    for user in (site.tech, site.client_user):
+        auth.login(user)
+        assert client.get(f"/schedules/{schedule.id}").status_code == 200
+        assert "Generate now" not in client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+        for action in ("generate", "pause", "archive"):
+            assert client.post(f"/schedules/{schedule.id}/{action}").status_code == 403
+        assert client.get(f"/schedules/{schedule.id}/edit").status_code == 403
+        assert client.get("/schedules/new").status_code == 403
+        auth.logout()
+
+
+def test_outside_scope_answers_404(client, auth, site):
+    schedule = _schedule(site)
+    auth.login(site.outsider)
+    assert client.get(f"/schedules/{schedule.id}").status_code == 404
+    assert client.post(f"/schedules/{schedule.id}/generate").status_code == 404
+    assert "Quarterly check" not in client.get("/schedules").get_data(as_text=True)
+
+
+def test_limited_manager_manages_only_their_locations(client, auth, site, make_user, make_location):
+    schedule = _schedule(site)
+    elsewhere = make_user(
+        "manager",
+        organisation=site.project.organisation_id,
+        locations=[make_location(organisation=site.project.organisation)],
+    )
+    auth.login(elsewhere)
+    assert client.get(f"/schedules/{schedule.id}").status_code == 404
+
+
+def test_generate_now_pause_resume_archive(client, auth, site):
+    schedule = _schedule(site)
+    auth.login(site.manager)
+    client.post(f"/schedules/{schedule.id}/generate")
+    assert Occurrence.select().count() == 1
+    order = WorkOrder.get()
+    assert order.type == "preventive" and order.title == "Quarterly check"
+    client.post(f"/schedules/{schedule.id}/pause")
+    assert Schedule.get_by_id(schedule.id).paused
+    assert client.get("/schedules?state=paused").get_data(as_text=True).count("Quarterly") == 1
+    client.post(f"/schedules/{schedule.id}/resume")
+    assert not Schedule.get_by_id(schedule.id).paused
+    client.post(f"/schedules/{schedule.id}/archive")
+    assert Schedule.get_by_id(schedule.id).archived_at is not None
+    assert WorkOrder.select().count() == 1  # its order stays
+    page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    assert order.reference in page
+
+
+def test_list_partial_for_htmx(client, auth, site):
+    _schedule(site)
+    auth.login(site.manager)
+    response = client.get("/schedules?q=Quarterly", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and "Quarterly check" in body
