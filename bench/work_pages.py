@@ -51,7 +51,7 @@ def paths_for(user):
     return paths
 
 
-def run(url, repeat, roles):
+def run(url, repeat, roles, only=None, show_sql=False):
     os.environ.setdefault("FETTLE_INSTANCE", tempfile.mkdtemp(prefix="fettle-bench-"))
     from app import create_app
     from models import WorkOrder, db
@@ -73,8 +73,10 @@ def run(url, repeat, roles):
         user, password = users[role]
         client = sign_in(app, user, password)
         for label, path in pages[role]:
+            if only and only not in label:
+                continue
             headers = {"HX-Request": "true"} if "htmx" in label else {}
-            result = measure(client, recorder, path, headers, repeat)
+            result = measure(client, recorder, path, headers, repeat, show_sql=show_sql)
             flag = " **!**" if result.p95 > BAR_MS else ""
             status = "" if result.status == 200 else f" (status {result.status})"
             print(
@@ -91,8 +93,10 @@ def main(argv=None):
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--roles", default=",".join(ROLES))
+    parser.add_argument("--only", help="just the pages whose label contains this")
+    parser.add_argument("--sql", action="store_true", help="print each page's queries")
     args = parser.parse_args(argv)
-    run(args.database_url, args.repeat, args.roles.split(","))
+    run(args.database_url, args.repeat, args.roles.split(","), args.only, args.sql)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ audit row in one transaction.
 """
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     Check,
@@ -13,12 +14,13 @@ from peewee import (
     DecimalField,
     ForeignKeyField,
     IntegerField,
+    NodeList,
     TextField,
 )
 
-from .asset import Asset
+from .asset import Asset, escape_like
 from .audit import AuditEvent
-from .base import BaseModel, choice_check, db, utcnow
+from .base import BaseModel, choice_check, db, is_postgres, utcnow
 from .client import Client
 from .counter import Counter
 from .location import Location
@@ -356,3 +358,32 @@ class Activity(BaseModel):
             kind=kind,
             body=body,
         )
+
+
+# The list's sort keys and search, matched by the indexes of migration 0009. They are
+# written as literal SQL, not bound parameters, because an index on an expression or with a
+# WHERE clause is only used when the query spells the same expression with the same values.
+RANK_CASES = "WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 WHEN 'urgent' THEN 3 END"
+
+
+def priority_rank():
+    """low 0 .. urgent 3, for sorting by priority."""
+    return NodeList([SQL("CASE"), WorkOrder.priority, SQL(RANK_CASES)])
+
+
+def is_open():
+    """status IN the open statuses, spelt as the partial indexes' WHERE clause."""
+    return WorkOrder.status.in_([SQL(f"'{s}'") for s in OPEN_STATUSES])
+
+
+def title_matching(text):
+    """Orders whose title contains `text` (any case), through migration 0009's index:
+    pg_trgm on PostgreSQL, FTS5 trigrams on SQLite (three characters or more)."""
+    if is_postgres():
+        return WorkOrder.title.ilike(f"%{escape_like(text)}%")
+    if len(text) >= 3:
+        phrase = '"' + text.replace('"', '""') + '"'
+        return WorkOrder.id.in_(
+            SQL("(SELECT rowid FROM work_order_search WHERE work_order_search MATCH ?)", [phrase])
+        )
+    return WorkOrder.title.contains(text)

@@ -6,7 +6,7 @@ from peewee import SQL, fn
 
 from models import Asset, Assignment, Client, Location, Project, WorkOrder, utcnow
 from models.visibility import visible
-from models.work_order import OPEN_STATUSES
+from models.work_order import is_open
 
 from .rendering import render
 
@@ -37,10 +37,8 @@ def index():
 
 def _open_work():
     """Open, overdue and (for people who do the work) assigned-to-me orders: counts on the
-    status index, which only walks open work."""
-    active = visible(WorkOrder, current_user, fn.COUNT(SQL("*"))).where(
-        WorkOrder.status.in_(OPEN_STATUSES)
-    )
+    open work's partial indexes (migration 0009)."""
+    active = visible(WorkOrder, current_user, fn.COUNT(SQL("*"))).where(is_open())
     work = {
         "active": active.scalar(),
         "overdue": active.where(WorkOrder.due_at < utcnow()).scalar(),

@@ -9,7 +9,7 @@ from peewee import SQL, fn
 from models import Assignment, WorkOrder, utcnow
 from models.clock import local_day_bounds, zone
 from models.visibility import visible
-from models.work_order import OPEN_STATUSES, STATUS_LABELS
+from models.work_order import OPEN_STATUSES, STATUS_LABELS, is_open
 
 from ..rendering import render
 from . import bp
@@ -32,17 +32,30 @@ def board():
 
 
 def _status_columns():
-    """Each status's count and its 30 most pressing orders (priority, then due date)."""
+    """Each status's count and its 30 most pressing orders (priority, then due date, undated
+    last): the counts in one grouped query, each column read in order from the board index
+    of migration 0009."""
+    statuses = (*OPEN_STATUSES, "completed")
+    counts = dict(
+        visible(WorkOrder, current_user, WorkOrder.status, fn.COUNT(SQL("*")))
+        .where(WorkOrder.status.in_(statuses))
+        .group_by(WorkOrder.status)
+        .tuples()
+    )
     columns = []
-    for status in (*OPEN_STATUSES, "completed"):
+    for status in statuses:
         query = visible(WorkOrder, current_user).where(WorkOrder.status == status)
         cards = list(
             with_names(query.select(*ROW_FIELDS))
-            .order_by(PRIORITY_RANK.desc(), WorkOrder.due_at.asc(nulls="LAST"), WorkOrder.id)
+            .order_by(
+                PRIORITY_RANK.desc(), WorkOrder.due_at.is_null(), WorkOrder.due_at, WorkOrder.id
+            )
             .limit(30)
         )
         label = STATUS_LABELS[status]
-        columns.append({"status": status, "label": label, "count": query.count(), "cards": cards})
+        columns.append(
+            {"status": status, "label": label, "count": counts.get(status, 0), "cards": cards}
+        )
     return columns
 
 
@@ -57,7 +70,7 @@ def _workload():
     assigned = (
         visible(WorkOrder, current_user)
         .join(Assignment, on=(Assignment.work_order == WorkOrder.id))
-        .where(WorkOrder.status.in_(OPEN_STATUSES))
+        .where(is_open())
     )
     hours = fn.COALESCE(fn.SUM(WorkOrder.estimated_hours), 0)
     totals = assigned.select(Assignment.user, fn.COUNT(SQL("*")), hours).group_by(Assignment.user)

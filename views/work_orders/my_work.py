@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from models import Assignment, WorkOrder
 from models.clock import local_day_bounds, zone
 from models.visibility import visible
-from models.work_order import OPEN_STATUSES, STATUS_LABELS
+from models.work_order import STATUS_LABELS, is_open
 
 from ..rendering import render
 from . import bp
@@ -33,7 +33,7 @@ def my_work():
         )
     )
     open_orders = list(
-        with_names(mine.where(WorkOrder.status.in_(OPEN_STATUSES)))
+        with_names(mine.where(is_open()))
         .where(WorkOrder.due_at.is_null() | (WorkOrder.due_at < horizon))
         .order_by(WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
         .limit(300)
