@@ -15,7 +15,9 @@ PostgreSQL, an FTS5 trigram table kept current by triggers on SQLite.
 
 from peewee import PostgresqlDatabase
 
-OPEN = "status IN ('open', 'in_progress', 'on_hold')"
+# Open work, spelt as models/work_order.py is_open() spells it: a NOT IN, which the planner
+# cannot turn into lookups by status (those would need a sort), so it reads these in order.
+OPEN = "status NOT IN ('completed', 'closed', 'cancelled')"
 RANK = (
     "(CASE priority WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 "
     "WHEN 'urgent' THEN 3 END)"
@@ -44,7 +46,8 @@ def _indexes():
             None,
         )
     )
-    found.append(("wo_list_done", "organisation_id, completed_at", "completed_at IS NOT NULL"))
+    # My work's "recently done": a technician's projects' finished orders by completion time.
+    found.append(("wo_list_done", "project_id, completed_at", "completed_at IS NOT NULL"))
     return found
 
 

@@ -372,18 +372,35 @@ def priority_rank():
 
 
 def is_open():
-    """status IN the open statuses, spelt as the partial indexes' WHERE clause."""
-    return WorkOrder.status.in_([SQL(f"'{s}'") for s in OPEN_STATUSES])
+    """Open work, spelt as the partial indexes' WHERE clause: status NOT IN the finished
+    statuses (the same rows as IN the open ones: the CHECK allows no others), which the
+    planner cannot split into lookups by status followed by a sort."""
+    finished = [s for s in STATUSES if s not in OPEN_STATUSES]
+    return WorkOrder.status.not_in([SQL(f"'{s}'") for s in finished])
+
+
+FREQUENT_MATCHES = 20_000  # a search term matching more titles than this is "frequent"
 
 
 def title_matching(text):
     """Orders whose title contains `text` (any case), through migration 0009's index:
-    pg_trgm on PostgreSQL, FTS5 trigrams on SQLite (three characters or more)."""
+    pg_trgm on PostgreSQL (whose planner weighs index against ordered scan itself), FTS5
+    trigrams on SQLite (three characters or more). On SQLite a frequent term (over
+    FREQUENT_MATCHES titles: "belt" matches one in ten) is matched row by row while the list
+    walks its sort index, which soon finds a page of them; listing every match from the
+    index first would cost a lookup for each of 100,000 rows. One short probe decides."""
     if is_postgres():
         return WorkOrder.title.ilike(f"%{escape_like(text)}%")
-    if len(text) >= 3:
-        phrase = '"' + text.replace('"', '""') + '"'
-        return WorkOrder.id.in_(
-            SQL("(SELECT rowid FROM work_order_search WHERE work_order_search MATCH ?)", [phrase])
-        )
-    return WorkOrder.title.contains(text)
+    if len(text) < 3:
+        return WorkOrder.title.contains(text)
+    phrase = '"' + text.replace('"', '""') + '"'
+    probe = db.execute_sql(
+        "SELECT COUNT(*) FROM (SELECT rowid FROM work_order_search "
+        "WHERE work_order_search MATCH ? LIMIT ?)",
+        (phrase, FREQUENT_MATCHES + 1),
+    ).fetchone()[0]
+    if probe > FREQUENT_MATCHES:
+        return WorkOrder.title.contains(text)
+    return WorkOrder.id.in_(
+        SQL("(SELECT rowid FROM work_order_search WHERE work_order_search MATCH ?)", [phrase])
+    )

@@ -24,7 +24,7 @@ from models.work_order import (
 
 from ..access import manager_required
 from ..forms import labelled
-from ..listing import choice_arg, id_arg, paginate
+from ..listing import choice_arg, id_arg, paginate, search_terms
 from ..rendering import is_htmx, render
 from . import bp
 
@@ -61,6 +61,7 @@ ROW_FIELDS = (
 MAX_SELECTION = 500
 MAX_OPTIONS = 500  # a filter dropdown longer than this asks to narrow it first
 COUNT_LIMIT = 10_000  # lists count (and page through) at most this many orders
+SEARCH_COUNT_LIMIT = 1_000  # and searches this many: past that, better words help more
 _NUMBER = re.compile(r"^(?:WO-?)?0*(\d{1,9})$", re.IGNORECASE)
 
 
@@ -227,7 +228,7 @@ def index():
         joins=with_names,
         display=ROW_FIELDS,
         nulls_last=("due", "asset"),
-        count_limit=COUNT_LIMIT,
+        count_limit=SEARCH_COUNT_LIMIT if search_terms() else COUNT_LIMIT,
         null_flags=True,
     )
     return render(

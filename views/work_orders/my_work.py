@@ -4,6 +4,7 @@ one-tap start and complete, made for a phone on site."""
 import datetime
 
 from flask_login import current_user, login_required
+from peewee import SQL, fn
 
 from models import Assignment, WorkOrder
 from models.clock import local_day_bounds, zone
@@ -27,9 +28,14 @@ def my_work():
     today = datetime.datetime.now(zone(tz)).date()
     day_end = local_day_bounds(today, tz)[1]
     horizon = local_day_bounds(today + datetime.timedelta(days=UPCOMING_DAYS), tz)[1]
+    # EXISTS, not IN: the planner then starts from the open (or recently finished) work of
+    # the person's projects, a few hundred rows, not from all their assignments ever made
+    # (thousands of finished orders, each looked up).
     mine = visible(WorkOrder, current_user, *ROW_FIELDS).where(
-        WorkOrder.id.in_(
-            Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
+        fn.EXISTS(
+            Assignment.select(SQL("1")).where(
+                Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
+            )
         )
     )
     open_orders = list(
