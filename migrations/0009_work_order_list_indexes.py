@@ -4,8 +4,10 @@ an index for the board's columns, and a title search index.
 
 Each sort index is (organisation, sort key, id, location): the list pages through it in
 order without sorting, and a manager limited to some locations is filtered on the index
-itself. The due date sorts by (due_at IS NULL, due_at) so undated work comes last both ways
-with an index on both databases (NULLS LAST cannot use an index on SQLite). The priority
+itself. The due date sorts by (due_at IS NULL, due_at), and backwards by (due_at IS NOT NULL,
+due_at), so undated work comes last both ways with an index on both databases (NULLS LAST
+cannot use an index on SQLite); "overdue" is (due_at IS NULL) = 0 AND due_at < now, a range
+of the first. The priority
 sorts by a rank, spelt as models/work_order.py priority_rank() writes it, so the
 expression index matches.
 
@@ -24,7 +26,7 @@ RANK = (
 )
 SORT_KEYS = {
     "due": "(due_at IS NULL), due_at, id",
-    "due_desc": "(due_at IS NULL), due_at DESC, id DESC",
+    "due_desc": "(due_at IS NOT NULL), due_at, id",  # read backwards: undated last again
     "priority": f"{RANK}, id",
     "created": "created_at, id",
     "number": "number, id",
@@ -37,7 +39,11 @@ def _indexes():
     """(name, columns, where) of every index this migration adds."""
     found = []
     for key, columns in SORT_KEYS.items():
-        found.append((f"wo_list_open_{key}", f"organisation_id, {columns}, location_id", OPEN))
+        # the board's workload sums estimated hours of open work by due date: covered too
+        extra = ", estimated_hours" if key == "due" else ""
+        found.append(
+            (f"wo_list_open_{key}", f"organisation_id, {columns}, location_id{extra}", OPEN)
+        )
         found.append((f"wo_list_all_{key}", f"organisation_id, {columns}, location_id", None))
     found.append(
         (

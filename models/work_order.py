@@ -379,6 +379,12 @@ def is_open():
     return WorkOrder.status.not_in([SQL(f"'{s}'") for s in finished])
 
 
+def due_before(moment):
+    """due_at < moment, spelt as a range of the due date indexes: (due_at IS NULL) = 0 first,
+    or SQLite counts overdue work through another open-work index, looking up every row."""
+    return (WorkOrder.due_at.is_null() == SQL("0")) & (WorkOrder.due_at < moment)
+
+
 FREQUENT_MATCHES = 20_000  # a search term matching more titles than this is "frequent"
 
 

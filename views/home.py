@@ -6,7 +6,7 @@ from peewee import SQL, fn
 
 from models import Asset, Assignment, Client, Location, Project, WorkOrder, utcnow
 from models.visibility import visible
-from models.work_order import is_open
+from models.work_order import due_before, is_open
 
 from .rendering import render
 
@@ -41,7 +41,7 @@ def _open_work():
     active = visible(WorkOrder, current_user, fn.COUNT(SQL("*"))).where(is_open())
     work = {
         "active": active.scalar(),
-        "overdue": active.where(WorkOrder.due_at < utcnow()).scalar(),
+        "overdue": active.where(due_before(utcnow())).scalar(),
     }
     if current_user.role == "technician":
         work["mine"] = active.where(

@@ -76,8 +76,9 @@ def paginate(
     `count_limit` (for lists of a million rows): count at most that many rows (the page
     says "10,000+") and page only through them; past them a notice says to narrow the
     filters or sort the other way. `null_flags`: order the `nulls_last` sorts by
-    (column IS NULL, column), which an index on those expressions serves on both databases
-    (SQLite cannot read an index for NULLS LAST).
+    (column IS NULL, column), or backwards by (column IS NOT NULL DESC, column DESC), which
+    indexes on those expressions serve on both databases (SQLite cannot read an index for
+    NULLS LAST).
     """
     notices = []
     model = query.model
@@ -141,10 +142,11 @@ def paginate(
 def _orders(model, column, descending, nulls_last, null_flags):
     """The ORDER BY of a sort, and its exact mirror (for reading a page from the end)."""
     if nulls_last and null_flags:
-        flag = column.is_null()
-        if descending:
-            return (flag, column.desc(), model.id.desc()), (flag.desc(), column, model.id)
-        return (flag, column, model.id), (flag.desc(), column.desc(), model.id.desc())
+        if descending:  # (IS NOT NULL) DESC: undated last, and one index read backwards
+            dated = column.is_null(False)
+            return (dated.desc(), column.desc(), model.id.desc()), (dated, column, model.id)
+        undated = column.is_null()
+        return (undated, column, model.id), (undated.desc(), column.desc(), model.id.desc())
     last, first = ("LAST", "FIRST") if nulls_last else (None, None)
     if descending:
         return (column.desc(nulls=last), model.id.desc()), (column.asc(nulls=first), model.id)

@@ -9,7 +9,7 @@ from peewee import SQL, fn
 from models import Assignment, WorkOrder, utcnow
 from models.clock import local_day_bounds, zone
 from models.visibility import visible
-from models.work_order import OPEN_STATUSES, STATUS_LABELS, is_open
+from models.work_order import OPEN_STATUSES, STATUS_LABELS, due_before, is_open
 
 from ..rendering import render
 from . import bp
@@ -81,7 +81,7 @@ def _workload():
     for person in load.values():
         person["days"] = [[0, 0.0] for _ in days]
     for key, query in (
-        ("overdue", totals.where(WorkOrder.due_at < now)),
+        ("overdue", totals.where(due_before(now))),
         ("none", totals.where(WorkOrder.due_at.is_null())),
     ):
         for user_id, count, total in query.tuples():

@@ -17,6 +17,7 @@ from models.work_order import (
     STATUSES,
     TYPES,
     TransitionError,
+    due_before,
     is_open,
     priority_rank,
     title_matching,
@@ -120,7 +121,7 @@ def filtered_orders(filters):
         query = query.where(WorkOrder.due_at < local_day_bounds(filters["due_to"], tz)[1])
     if filters["overdue"]:
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-        query = query.where(WorkOrder.due_at < now)
+        query = query.where(due_before(now))
         if status != "active":
             query = query.where(is_open())
     return query
