@@ -6,7 +6,7 @@ Each sort index is (organisation, sort key, id, location): the list pages throug
 order without sorting, and a manager limited to some locations is filtered on the index
 itself. The due date sorts by (due_at IS NULL, due_at), and backwards by (due_at IS NOT NULL,
 due_at), so undated work comes last both ways with an index on both databases (NULLS LAST
-cannot use an index on SQLite); "overdue" is (due_at IS NULL) = 0 AND due_at < now, a range
+cannot use an index on SQLite); "overdue" is (due_at IS NULL) = FALSE AND due_at < now, a range
 of the first. The priority
 sorts by a rank, spelt as models/work_order.py priority_rank() writes it, so the
 expression index matches.

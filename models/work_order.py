@@ -380,9 +380,9 @@ def is_open():
 
 
 def due_before(moment):
-    """due_at < moment, spelt as a range of the due date indexes: (due_at IS NULL) = 0 first,
+    """due_at < moment, spelt as a range of the due date indexes: (due_at IS NULL) = FALSE first,
     or SQLite counts overdue work through another open-work index, looking up every row."""
-    return (WorkOrder.due_at.is_null() == SQL("0")) & (WorkOrder.due_at < moment)
+    return (WorkOrder.due_at.is_null() == SQL("FALSE")) & (WorkOrder.due_at < moment)
 
 
 FREQUENT_MATCHES = 20_000  # a search term matching more titles than this is "frequent"
