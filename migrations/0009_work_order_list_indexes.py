@@ -39,8 +39,10 @@ def _indexes():
     """(name, columns, where) of every index this migration adds."""
     found = []
     for key, columns in SORT_KEYS.items():
-        # the board's workload sums estimated hours of open work by due date: covered too
-        extra = ", estimated_hours" if key == "due" else ""
+        # Open work also carries the technician's and client's scope columns (a technician's
+        # overdue count checks project_id on the index, not on 20,000 rows), and the board's
+        # workload sums estimated hours of open work by due date.
+        extra = ", project_id, client_id" + (", estimated_hours" if key == "due" else "")
         found.append(
             (f"wo_list_open_{key}", f"organisation_id, {columns}, location_id{extra}", OPEN)
         )

@@ -44,9 +44,13 @@ def _open_work():
         "overdue": active.where(due_before(utcnow())).scalar(),
     }
     if current_user.role == "technician":
+        # EXISTS: walk the few hundred open orders of the person's projects, not every order
+        # ever assigned to them (thousands, each looked up).
         work["mine"] = active.where(
-            WorkOrder.id.in_(
-                Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
+            fn.EXISTS(
+                Assignment.select(SQL("1")).where(
+                    Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
+                )
             )
         ).scalar()
     return work
