@@ -118,3 +118,18 @@ def test_a_search_is_exact_on_numbers_and_caps_its_count(client, auth, depot, mo
     page = client.get("/work-orders?q=overhaul").get_data(as_text=True)
     assert "1–2 of 2+" in page
     assert refs(client.get(f"/work-orders?q=WO-{made[1].number}")) == [f"{made[1].number:06d}"]
+
+
+def test_the_board_counts_each_column_to_its_limit(client, auth, depot, monkeypatch):
+    from views.work_orders import board
+
+    monkeypatch.setattr(board, "COUNT_LIMIT", 1)
+    raise_order(depot, "First")
+    raise_order(depot, "Second")
+    auth.login(depot["manager"])
+    page = client.get("/work-orders/board").get_data(as_text=True)
+    assert ">1+</a>" in page  # open: two, counted to one
+    assert ">0</a>" in page  # in progress: none
+    with counting_queries() as queries:
+        client.get("/work-orders/board")
+    assert len(queries) <= MAX_QUERIES

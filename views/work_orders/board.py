@@ -4,7 +4,7 @@ import datetime
 
 from flask import abort, request
 from flask_login import current_user, login_required
-from peewee import SQL, fn
+from peewee import SQL, Value, fn
 
 from models import Assignment, WorkOrder, utcnow
 from models.clock import local_day_bounds, zone
@@ -16,6 +16,7 @@ from . import bp
 from .dispatch import PRIORITY_RANK, ROW_FIELDS, visible_people, with_names
 
 DAYS_AHEAD = 7
+COUNT_LIMIT = 1_000  # a board column counts this many at most
 
 
 @bp.route("/work-orders/board")
@@ -36,12 +37,7 @@ def _status_columns():
     last): the counts in one grouped query, each column read in order from the board index
     of migration 0009."""
     statuses = (*OPEN_STATUSES, "completed")
-    counts = dict(
-        visible(WorkOrder, current_user, WorkOrder.status, fn.COUNT(SQL("*")))
-        .where(WorkOrder.status.in_(statuses))
-        .group_by(WorkOrder.status)
-        .tuples()
-    )
+    counts = _capped_counts(statuses)
     columns = []
     for status in statuses:
         query = visible(WorkOrder, current_user).where(WorkOrder.status == status)
@@ -57,6 +53,32 @@ def _status_columns():
             {"status": status, "label": label, "count": counts.get(status, 0), "cards": cards}
         )
     return columns
+
+
+class AtLeast(int):
+    """A count that stopped at its limit: formats as "1,000+"."""
+
+    def __format__(self, spec):
+        return format(int(self), spec) + "+"
+
+
+def _capped_counts(statuses):
+    """{status: count} in one query, each counted to COUNT_LIMIT at most: a board column of
+    30,000 completed orders says "1,000+" rather than walking them all on every view."""
+    union = None
+    for status in statuses:
+        some = (
+            visible(WorkOrder, current_user, SQL("1"))
+            .where(WorkOrder.status == status)
+            .limit(COUNT_LIMIT + 1)
+            .alias(f"some_{status}")
+        )
+        part = WorkOrder.select(Value(status), fn.COUNT(SQL("*"))).from_(some)
+        union = part if union is None else union + part  # UNION ALL
+    return {
+        status: AtLeast(COUNT_LIMIT) if count > COUNT_LIMIT else count
+        for status, count in union.tuples()
+    }
 
 
 def _workload():
