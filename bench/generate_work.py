@@ -16,18 +16,24 @@ import time
 from peewee import PostgresqlDatabase
 
 from models import (
+    Activity,
     Asset,
     Assignment,
     Counter,
     Organisation,
     ProjectMember,
+    User,
     WorkOrder,
     db,
     open_database,
     utcnow,
 )
 
-from .generate import BENCH_ORG, CompiledInsert, log
+from .generate import BENCH_ORG, CompiledInsert, insert_rows, log
+
+BUSY_TECHNICIAN = "tech01@bench.example"  # the technician bench.work_pages signs in as
+BUSY_OPEN_ORDERS = 500
+TIMELINE_ENTRIES = 200
 
 FIELDS = (
     "organisation",
@@ -179,12 +185,68 @@ def generate(url, orders, seed=7):
             if rows:
                 assign.execute(rows)
             log("assignments", step)
+        add_cases(org)
         step = time.perf_counter()
         database.execute_sql(
             "VACUUM ANALYZE" if isinstance(database, PostgresqlDatabase) else "ANALYZE"
         )
         log("statistics", step)
     log("done", started)
+
+
+def add_cases(org, email=BUSY_TECHNICIAN):
+    """The issue's two detail cases: a technician with exactly 500 open orders assigned (the
+    technician's open orders are topped up from their projects' unassigned-to-them open
+    work), and a work order (their oldest open one) with 200 timeline entries."""
+    started = time.perf_counter()
+    tech = User.get(User.email == email)
+    is_open = WorkOrder.status.in_(("open", "in_progress", "on_hold"))
+    mine = Assignment.select(Assignment.work_order).where(Assignment.user == tech.id)
+    with db.atomic():
+        have = WorkOrder.select().where(is_open, WorkOrder.id.in_(mine)).count()
+        extra = (
+            WorkOrder.select(WorkOrder.id)
+            .where(
+                is_open,
+                WorkOrder.organisation == org.id,
+                WorkOrder.project.in_(
+                    ProjectMember.select(ProjectMember.project).where(ProjectMember.user == tech.id)
+                ),
+                WorkOrder.id.not_in(mine),
+            )
+            .order_by(WorkOrder.id)
+            .limit(max(0, BUSY_OPEN_ORDERS - have))
+        )
+        now = utcnow()
+        rows = [(org.id, order_id, tech.id, now, now) for (order_id,) in extra.tuples()]
+        fields = [Assignment.organisation, Assignment.work_order, Assignment.user]
+        insert_rows(Assignment, rows, fields + [Assignment.created_at, Assignment.updated_at])
+        order = (
+            WorkOrder.select().where(is_open, WorkOrder.id.in_(mine)).order_by(WorkOrder.id).get()
+        )
+        missing = TIMELINE_ENTRIES - Activity.select().where(Activity.work_order == order).count()
+        entries = [
+            (org.id, order.id, tech.id, "comment", f"Note {i}: checked, all fine.", now, now)
+            for i in range(max(0, missing))
+        ]
+        insert_rows(
+            Activity,
+            entries,
+            [
+                Activity.organisation,
+                Activity.work_order,
+                Activity.user,
+                Activity.kind,
+                Activity.body,
+                Activity.created_at,
+                Activity.updated_at,
+            ],
+        )
+    log(
+        f"{email}: {len(rows)} more open orders; WO-{order.number:06d}: {TIMELINE_ENTRIES} "
+        "timeline entries",
+        started,
+    )
 
 
 def main(argv=None):
@@ -194,7 +256,17 @@ def main(argv=None):
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--cases-only",
+        action="store_true",
+        help="only add the busy technician and the long timeline to existing bench data",
+    )
     args = parser.parse_args(argv)
+    if args.cases_only:
+        db.initialize(open_database(args.database_url))
+        with db.connection_context():
+            add_cases(Organisation.get(Organisation.name == BENCH_ORG))
+        return
     generate(args.database_url, args.orders, args.seed)
 
 

@@ -6,6 +6,7 @@ audit row in one transaction.
 """
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     Check,
@@ -13,12 +14,13 @@ from peewee import (
     DecimalField,
     ForeignKeyField,
     IntegerField,
+    NodeList,
     TextField,
 )
 
-from .asset import Asset
+from .asset import Asset, escape_like
 from .audit import AuditEvent
-from .base import BaseModel, choice_check, db, utcnow
+from .base import BaseModel, choice_check, db, is_postgres, utcnow
 from .client import Client
 from .counter import Counter
 from .location import Location
@@ -371,3 +373,55 @@ class Activity(BaseModel):
             kind=kind,
             body=body,
         )
+
+
+# The list's sort keys and search, matched by the indexes of migration 0009. They are
+# written as literal SQL, not bound parameters, because an index on an expression or with a
+# WHERE clause is only used when the query spells the same expression with the same values.
+RANK_CASES = "WHEN 'low' THEN 0 WHEN 'medium' THEN 1 WHEN 'high' THEN 2 WHEN 'urgent' THEN 3 END"
+
+
+def priority_rank():
+    """low 0 .. urgent 3, for sorting by priority."""
+    return NodeList([SQL("CASE"), WorkOrder.priority, SQL(RANK_CASES)])
+
+
+def is_open():
+    """Open work, spelt as the partial indexes' WHERE clause: status NOT IN the finished
+    statuses (the same rows as IN the open ones: the CHECK allows no others), which the
+    planner cannot split into lookups by status followed by a sort."""
+    finished = [s for s in STATUSES if s not in OPEN_STATUSES]
+    return WorkOrder.status.not_in([SQL(f"'{s}'") for s in finished])
+
+
+def due_before(moment):
+    """due_at < moment, spelt as a range of the due date indexes: (due_at IS NULL) = FALSE first,
+    or SQLite counts overdue work through another open-work index, looking up every row."""
+    return (WorkOrder.due_at.is_null() == SQL("FALSE")) & (WorkOrder.due_at < moment)
+
+
+FREQUENT_MATCHES = 20_000  # a search term matching more titles than this is "frequent"
+
+
+def title_matching(text):
+    """Orders whose title contains `text` (any case), through migration 0009's index:
+    pg_trgm on PostgreSQL (whose planner weighs index against ordered scan itself), FTS5
+    trigrams on SQLite (three characters or more). On SQLite a frequent term (over
+    FREQUENT_MATCHES titles: "belt" matches one in ten) is matched row by row while the list
+    walks its sort index, which soon finds a page of them; listing every match from the
+    index first would cost a lookup for each of 100,000 rows. One short probe decides."""
+    if is_postgres():
+        return WorkOrder.title.ilike(f"%{escape_like(text)}%")
+    if len(text) < 3:
+        return WorkOrder.title.contains(text)
+    phrase = '"' + text.replace('"', '""') + '"'
+    probe = db.execute_sql(
+        "SELECT COUNT(*) FROM (SELECT rowid FROM work_order_search "
+        "WHERE work_order_search MATCH ? LIMIT ?)",
+        (phrase, FREQUENT_MATCHES + 1),
+    ).fetchone()[0]
+    if probe > FREQUENT_MATCHES:
+        return WorkOrder.title.contains(text)
+    return WorkOrder.id.in_(
+        SQL("(SELECT rowid FROM work_order_search WHERE work_order_search MATCH ?)", [phrase])
+    )

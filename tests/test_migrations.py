@@ -36,13 +36,18 @@ def scratch_database(tmp_path):
 # Search structures that only one dialect has and the models cannot declare.
 DIALECT_SEARCH_TABLE = "asset_search"  # SQLite FTS5 and its shadow tables
 DIALECT_SEARCH_INDEX = "asset_search_trgm"  # PostgreSQL pg_trgm
+# The work order list's indexes (migration 0009): partial and on expressions, which the
+# models cannot declare, and its search structures (FTS5 on SQLite, pg_trgm on PostgreSQL).
+LIST_INDEX_PREFIX = "wo_list_"
+WORK_ORDER_SEARCH_TABLE = "work_order_search"
 
 
 def app_tables(database):
     return {
         t
         for t in database.get_tables()
-        if t != "schema_migration" and not t.startswith(DIALECT_SEARCH_TABLE)
+        if t != "schema_migration"
+        and not t.startswith((DIALECT_SEARCH_TABLE, WORK_ORDER_SEARCH_TABLE))
     }
 
 
@@ -50,7 +55,11 @@ def schema_diff(database):
     """Differences between the migrated schema and models/, less the dialect's search index."""
     with database.bind_ctx(MODELS):
         diff = diff_models(database, MODELS)
-    drops = [i for i in diff.drop_indexes if i.name != DIALECT_SEARCH_INDEX]
+    drops = [
+        i
+        for i in diff.drop_indexes
+        if i.name != DIALECT_SEARCH_INDEX and not i.name.startswith(LIST_INDEX_PREFIX)
+    ]
     return diff._replace(drop_indexes=drops)
 
 
@@ -59,8 +68,11 @@ def test_search_structures_exist(scratch_database):
     if TEST_DATABASE_URL:
         names = {i.name for i in scratch_database.get_indexes("asset")}
         assert DIALECT_SEARCH_INDEX in names
+        names = {i.name for i in scratch_database.get_indexes("work_order")}
+        assert "wo_list_search_trgm" in names
     else:
         assert DIALECT_SEARCH_TABLE in scratch_database.get_tables()
+        assert WORK_ORDER_SEARCH_TABLE in scratch_database.get_tables()
 
 
 def test_up_down_up_matches_models(scratch_database):

@@ -6,7 +6,7 @@ from peewee import SQL, fn
 
 from models import Asset, Assignment, Client, Location, Project, WorkOrder, utcnow
 from models.visibility import visible
-from models.work_order import OPEN_STATUSES
+from models.work_order import due_before, is_open
 
 from .rendering import render
 
@@ -37,18 +37,20 @@ def index():
 
 def _open_work():
     """Open, overdue and (for people who do the work) assigned-to-me orders: counts on the
-    status index, which only walks open work."""
-    active = visible(WorkOrder, current_user, fn.COUNT(SQL("*"))).where(
-        WorkOrder.status.in_(OPEN_STATUSES)
-    )
+    open work's partial indexes (migration 0009)."""
+    active = visible(WorkOrder, current_user, fn.COUNT(SQL("*"))).where(is_open())
     work = {
         "active": active.scalar(),
-        "overdue": active.where(WorkOrder.due_at < utcnow()).scalar(),
+        "overdue": active.where(due_before(utcnow())).scalar(),
     }
     if current_user.role == "technician":
+        # EXISTS: walk the few hundred open orders of the person's projects, not every order
+        # ever assigned to them (thousands, each looked up).
         work["mine"] = active.where(
-            WorkOrder.id.in_(
-                Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
+            fn.EXISTS(
+                Assignment.select(SQL("1")).where(
+                    Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
+                )
             )
         ).scalar()
     return work

@@ -20,6 +20,7 @@ class Page:
     q: str
     filters: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)
+    capped: bool = False  # more rows match than were counted: `total` is a lower bound
 
     @property
     def pages(self):
@@ -59,6 +60,8 @@ def paginate(
     display=(),
     nulls_last=(),
     sort_joins=None,
+    count_limit=None,
+    null_flags=False,
 ):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
@@ -72,6 +75,13 @@ def paginate(
     Sorts named in `nulls_last` put empty values last both ways, on both databases (a due
     date: undated work after dated work).
     Unknown sorts and out-of-range pages fall back to something sensible, never an error.
+
+    `count_limit` (for lists of a million rows): count at most that many rows (the page
+    says "10,000+") and page only through them; past them a notice says to narrow the
+    filters or sort the other way. `null_flags`: order the `nulls_last` sorts by
+    (column IS NULL, column), or backwards by (column IS NOT NULL DESC, column DESC), which
+    indexes on those expressions serve on both databases (SQLite cannot read an index for
+    NULLS LAST).
     """
     notices = []
     model = query.model
@@ -92,21 +102,21 @@ def paginate(
             notices.append("That sort order is not available; showing the default.")
         sort, key = default_sort, default_sort.lstrip("-")
     column = sorts[key]
-    last, first = ("LAST", "FIRST") if key in nulls_last else (None, None)
-    if sort.startswith("-"):
-        order = (column.desc(nulls=last), model.id.desc())
-        backwards = (column.asc(nulls=first), model.id.asc())
-    else:
-        order = (column.asc(nulls=last), model.id.asc())
-        backwards = (column.desc(nulls=first), model.id.desc())
+    order, backwards = _orders(model, column, sort.startswith("-"), key in nulls_last, null_flags)
 
     per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
     if per_page not in PER_PAGE_CHOICES:
         per_page = PER_PAGE_CHOICES[0]
-    total = query.order_by().select(fn.COUNT(SQL("*"))).scalar() or 0
+    total, capped = _count(query, count_limit)
     pages = max(1, math.ceil(total / per_page))
     page = _int_arg("page", 1) or 1
-    if page > pages:
+    if page > pages and capped:
+        notices.append(
+            f"Only the first {total:,} can be paged through; showing page {pages}. "
+            "Narrow the filters or sort the other way to reach the others."
+        )
+        page = pages
+    elif page > pages:
         notices.append(f"There is no page {page}; showing page {pages}, the last.")
         page = pages
     # In a long list, a page past the middle is read from the other end, in the opposite
@@ -118,7 +128,7 @@ def paginate(
     # technician's list by status: 40 -> 350 ms).
     offset = (page - 1) * per_page
     limit = max(0, min(per_page, total - offset))
-    from_end = total > FROM_END_ROWS and offset > total - offset - limit
+    from_end = not capped and total > FROM_END_ROWS and offset > total - offset - limit
     window = (backwards, total - offset - limit) if from_end else (order, offset)
     if joins is None:
         rows = list(query.order_by(*window[0]).limit(limit or per_page).offset(window[1]))
@@ -131,7 +141,34 @@ def paginate(
             picker = sort_joins(picker, sort_model) if sort_joins else joins(picker)
         ids = picker.order_by(*window[0]).limit(limit or per_page).offset(window[1])
         rows = list(joins(model.select(*display)).where(model.id.in_(ids)).order_by(*order))
-    return Page(rows, total, page, per_page, sort, q, filters or {}, notices)
+    return Page(rows, total, page, per_page, sort, q, filters or {}, notices, capped)
+
+
+def _orders(model, column, descending, nulls_last, null_flags):
+    """The ORDER BY of a sort, and its exact mirror (for reading a page from the end)."""
+    if nulls_last and null_flags:
+        if descending:  # (IS NOT NULL) DESC: undated last, and one index read backwards
+            dated = column.is_null(False)
+            return (dated.desc(), column.desc(), model.id.desc()), (dated, column, model.id)
+        undated = column.is_null()
+        return (undated, column, model.id), (undated.desc(), column.desc(), model.id.desc())
+    last, first = ("LAST", "FIRST") if nulls_last else (None, None)
+    if descending:
+        return (column.desc(nulls=last), model.id.desc()), (column.asc(nulls=first), model.id)
+    return (column.asc(nulls=last), model.id), (column.desc(nulls=first), model.id.desc())
+
+
+def _count(query, limit):
+    """(rows matching, whether there were more than `limit`); counts at most limit + 1."""
+    query = query.order_by()
+    if limit is None:
+        return query.select(fn.COUNT(SQL("*"))).scalar() or 0, False
+    found = (
+        query.model.select(fn.COUNT(SQL("*")))
+        .from_(query.select(SQL("1")).limit(limit + 1).alias("capped"))
+        .scalar()
+    )
+    return (limit, True) if found > limit else (found, False)
 
 
 def choice_arg(name, allowed):

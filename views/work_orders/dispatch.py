@@ -6,27 +6,30 @@ import re
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Value, fn
 
 from models import Asset, Assignment, Client, Location, Project, User, WorkOrder, dispatch
 from models.clock import local_day_bounds
 from models.visibility import visible
 from models.work_order import (
-    OPEN_STATUSES,
     PRIORITIES,
     STATUS_LABELS,
     STATUSES,
     TYPES,
     TransitionError,
+    due_before,
+    is_open,
+    priority_rank,
+    title_matching,
 )
 
 from ..access import manager_required
 from ..forms import labelled
-from ..listing import choice_arg, id_arg, paginate
-from ..rendering import render
+from ..listing import choice_arg, id_arg, paginate, search_terms
+from ..rendering import is_htmx, render
 from . import bp
 
-PRIORITY_RANK = Case(WorkOrder.priority, [(p, i) for i, p in enumerate(PRIORITIES)])
+PRIORITY_RANK = priority_rank()
 SORTS = {
     "number": WorkOrder.number,
     "title": WorkOrder.title,
@@ -57,6 +60,9 @@ ROW_FIELDS = (
     Asset.name,
 )
 MAX_SELECTION = 500
+MAX_OPTIONS = 500  # a filter dropdown longer than this asks to narrow it first
+COUNT_LIMIT = 10_000  # lists count (and page through) at most this many orders
+SEARCH_COUNT_LIMIT = 1_000  # and searches this many: past that, better words help more
 _NUMBER = re.compile(r"^(?:WO-?)?0*(\d{1,9})$", re.IGNORECASE)
 
 
@@ -90,7 +96,7 @@ def filtered_orders(filters):
     query = visible(WorkOrder, current_user)
     status = filters["status"]
     if status == "active":
-        query = query.where(WorkOrder.status.in_(OPEN_STATUSES))
+        query = query.where(is_open())
     elif status != "all":
         query = query.where(WorkOrder.status == status)
     for name in ("priority", "type", "location", "client", "project", "asset"):
@@ -103,11 +109,7 @@ def filtered_orders(filters):
         )
     elif assignee:
         user_id = current_user.id if assignee == "me" else assignee
-        query = query.where(
-            WorkOrder.id.in_(
-                Assignment.select(Assignment.work_order).where(Assignment.user == user_id)
-            )
-        )
+        query = query.where(_assigned_to(user_id, open_only=status == "active"))
     tz = current_user.timezone
     if filters["due_from"]:
         query = query.where(WorkOrder.due_at >= local_day_bounds(filters["due_from"], tz)[0])
@@ -115,15 +117,31 @@ def filtered_orders(filters):
         query = query.where(WorkOrder.due_at < local_day_bounds(filters["due_to"], tz)[1])
     if filters["overdue"]:
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-        query = query.where(WorkOrder.due_at < now, WorkOrder.status.in_(OPEN_STATUSES))
+        query = query.where(due_before(now))
+        if status != "active":
+            query = query.where(is_open())
     return query
+
+
+def _assigned_to(user_id, open_only):
+    """Open work is a few percent of all orders: checking each open row for the assignment
+    (EXISTS) is cheap. Over every status, start from the person's assignments (IN)."""
+    if open_only:
+        return fn.EXISTS(
+            Assignment.select(SQL("1")).where(
+                Assignment.work_order == WorkOrder.id, Assignment.user == user_id
+            )
+        )
+    return WorkOrder.id.in_(
+        Assignment.select(Assignment.work_order).where(Assignment.user == user_id)
+    )
 
 
 def _search(q):
     match = _NUMBER.match(q)
     if match:
         return WorkOrder.number == int(match.group(1))
-    return WorkOrder.title.contains(q)
+    return title_matching(q)
 
 
 def with_names(query):
@@ -151,36 +169,60 @@ def assignees_of(orders):
     return names
 
 
-def filter_options():
-    def pairs(model, label, *fields):
-        rows = visible(model, current_user, model.id, *fields).order_by(fields[0])
-        return [(r.id, label(r)) for r in rows]
-
-    people = visible_people()
+def filter_options(filters):
+    """The dropdowns of the full page, read in one query (a UNION of the visible locations,
+    clients, projects and assignable people) as plain tuples; an HTMX request, which renders
+    only the results, skips them. Projects are listed for the chosen client or location (or
+    the chosen project), or all of them when there are at most MAX_OPTIONS: a dropdown of
+    2,000 projects is slow to send and no use to anyone."""
+    blank = Value("")
+    projects = visible(Project, current_user, Project.id, Project.code, Project.name)
+    for name in ("client", "location"):
+        if filters[name]:
+            projects = projects.where(getattr(Project, name) == filters[name])
+            break
+    else:
+        if filters["project"]:
+            projects = projects.where(Project.id == filters["project"])
+    some = projects.order_by(Project.code).limit(MAX_OPTIONS + 1).alias("some")
+    parts = [
+        visible(Location, current_user, Value("location"), Location.id, Location.name, blank),
+        visible(Client, current_user, Value("client"), Client.id, Client.name, blank),
+        Project.select(Value("project"), some.c.id, some.c.code, some.c.name).from_(some),
+    ]
+    if current_user.role != "client":
+        parts.append(_people().select(Value("person"), User.id, User.name, blank))
+    options = {"location": [], "client": [], "project": [], "person": []}
+    union = parts[0]
+    for part in parts[1:]:
+        union = union + part  # UNION ALL
+    for kind, row_id, label, extra in union.order_by(SQL("1"), SQL("3")).tuples():
+        options[kind].append((row_id, f"{label} {extra}" if extra else label))
     return {
         "statuses": STATUS_CHOICES,
         "priorities": labelled(PRIORITIES),
         "types": labelled(TYPES),
-        "assignees": [("me", "Me"), ("none", "Unassigned")] + [(u.id, u.name) for u in people],
-        "locations": pairs(Location, lambda r: r.name, Location.name),
-        "clients": pairs(Client, lambda r: r.name, Client.name),
-        "projects": pairs(Project, lambda r: f"{r.code} {r.name}", Project.code, Project.name),
+        "assignees": [("me", "Me"), ("none", "Unassigned")] + options["person"],
+        "locations": options["location"],
+        "clients": options["client"],
+        "projects": options["project"][:MAX_OPTIONS],
+        "more_projects": len(options["project"]) > MAX_OPTIONS,
     }
+
+
+def _people():
+    return User.select(User.id, User.name).where(
+        User.organisation == current_user.organisation_id,
+        User.role == "technician",
+        User.active,
+    )
 
 
 def visible_people():
     """Technicians a dispatcher can assign: the organisation's active technicians."""
     if current_user.role == "client":
         return []
-    return list(
-        User.select(User.id, User.name)
-        .where(
-            User.organisation == current_user.organisation_id,
-            User.role == "technician",
-            User.active,
-        )
-        .order_by(User.name)
-    )
+    return list(_people().order_by(User.name))
 
 
 @bp.route("/work-orders")
@@ -197,13 +239,15 @@ def index():
         joins=with_names,
         display=ROW_FIELDS,
         nulls_last=("due", "asset"),
+        count_limit=SEARCH_COUNT_LIMIT if search_terms() else COUNT_LIMIT,
+        null_flags=True,
     )
     return render(
         "work_orders/index.html",
         "results",
         page=page,
         assignees=assignees_of(page.rows),
-        options=filter_options(),
+        options=None if is_htmx() else filter_options(filters),
         status_labels=STATUS_LABELS,
         can_dispatch=current_user.is_manager,
         can_create=current_user.role != "client",

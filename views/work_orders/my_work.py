@@ -4,11 +4,12 @@ one-tap start and complete, made for a phone on site."""
 import datetime
 
 from flask_login import current_user, login_required
+from peewee import SQL, fn
 
 from models import Assignment, WorkOrder
 from models.clock import local_day_bounds, zone
 from models.visibility import visible
-from models.work_order import OPEN_STATUSES, STATUS_LABELS
+from models.work_order import STATUS_LABELS, is_open
 
 from ..rendering import render
 from . import bp
@@ -27,13 +28,18 @@ def my_work():
     today = datetime.datetime.now(zone(tz)).date()
     day_end = local_day_bounds(today, tz)[1]
     horizon = local_day_bounds(today + datetime.timedelta(days=UPCOMING_DAYS), tz)[1]
+    # EXISTS, not IN: the planner then starts from the open (or recently finished) work of
+    # the person's projects, a few hundred rows, not from all their assignments ever made
+    # (thousands of finished orders, each looked up).
     mine = visible(WorkOrder, current_user, *ROW_FIELDS).where(
-        WorkOrder.id.in_(
-            Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
+        fn.EXISTS(
+            Assignment.select(SQL("1")).where(
+                Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
+            )
         )
     )
     open_orders = list(
-        with_names(mine.where(WorkOrder.status.in_(OPEN_STATUSES)))
+        with_names(mine.where(is_open()))
         .where(WorkOrder.due_at.is_null() | (WorkOrder.due_at < horizon))
         .order_by(WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
         .limit(300)
