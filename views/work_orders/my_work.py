@@ -3,8 +3,9 @@ one-tap start and complete, made for a phone on site."""
 
 import datetime
 
+from flask import url_for
 from flask_login import current_user, login_required
-from peewee import SQL, fn
+from peewee import SQL, Case, fn
 
 from models import Assignment, WorkOrder
 from models.clock import local_day_bounds, zone
@@ -16,6 +17,7 @@ from . import bp
 from .dispatch import PRIORITY_RANK, ROW_FIELDS, with_names
 
 UPCOMING_DAYS = 14
+PER_SECTION = 20
 RECENT_DAYS = 7
 
 
@@ -38,22 +40,43 @@ def my_work():
             )
         )
     )
-    open_orders = list(
-        with_names(mine.where(is_open()))
-        .where(WorkOrder.due_at.is_null() | (WorkOrder.due_at < horizon))
-        .order_by(WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
-        .limit(300)
+    sections = {
+        "overdue": WorkOrder.due_at < now,
+        "today": (WorkOrder.due_at >= now) & (WorkOrder.due_at < day_end),
+        "upcoming": (WorkOrder.due_at >= day_end) & (WorkOrder.due_at < horizon),
+        "unscheduled": WorkOrder.due_at.is_null(),
+    }
+    # A phone shows the first few of each section; the rest are one tap away in the list.
+    groups = {
+        key: list(
+            with_names(mine.where(is_open(), condition))
+            .order_by(WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
+            .limit(PER_SECTION)
+        )
+        for key, condition in sections.items()
+    }
+    counting = visible(
+        WorkOrder,
+        current_user,
+        *[fn.SUM(Case(None, [(condition, 1)], 0)) for condition in sections.values()],
+    ).where(
+        is_open(),
+        WorkOrder.id.in_(
+            Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
+        ),
     )
-    groups = {"overdue": [], "today": [], "upcoming": [], "unscheduled": []}
-    for order in open_orders:
-        if order.due_at is None:
-            groups["unscheduled"].append(order)
-        elif order.due_at < now:
-            groups["overdue"].append(order)
-        elif order.due_at < day_end:
-            groups["today"].append(order)
-        else:
-            groups["upcoming"].append(order)
+    counts = dict(zip(sections, counting.tuples().get(), strict=True))
+    links = {
+        "overdue": url_for("work_orders.index", assignee="me", overdue=1),
+        "today": url_for("work_orders.index", assignee="me", due_from=today, due_to=today),
+        "upcoming": url_for(
+            "work_orders.index",
+            assignee="me",
+            due_from=today + datetime.timedelta(days=1),
+            due_to=today + datetime.timedelta(days=UPCOMING_DAYS),
+        ),
+        "unscheduled": url_for("work_orders.index", assignee="me", sort="-due"),
+    }
     done = list(
         with_names(mine.where(WorkOrder.status.in_(("completed", "closed"))))
         .where(WorkOrder.completed_at >= now - datetime.timedelta(days=RECENT_DAYS))
@@ -63,6 +86,8 @@ def my_work():
     return render(
         "work_orders/my_work.html",
         groups=groups,
+        counts={key: count or 0 for key, count in counts.items()},
+        links=links,
         done=done,
         now=now,
         status_labels=STATUS_LABELS,
