@@ -54,6 +54,9 @@ def _indexes():
             None,
         )
     )
+    # My work: a technician's open work, project by project (a few hundred rows to sort, not
+    # the organisation's open work walked in due order and filtered).
+    found.append(("wo_list_open_project", "project_id, due_at", OPEN))
     # My work's "recently done": a technician's projects' finished orders by completion time.
     found.append(("wo_list_done", "project_id, completed_at", "completed_at IS NOT NULL"))
     return found

@@ -239,12 +239,12 @@ def test_my_work_groups_and_one_tap_start(client, auth, depot):
     assert outside.location.endswith(f"/work-orders/{later.id}")
 
 
-def test_my_work_shows_the_first_twenty_of_a_section_and_links_to_the_rest(client, auth, depot):
+def test_my_work_shows_the_first_ten_of_a_section_and_links_to_the_rest(client, auth, depot):
     ann = depot["ann"]
     late = utcnow() - datetime.timedelta(days=1)
     for n in range(23):
         raise_order(depot, f"Late {n}", assignees=[ann], due_at=late)
     auth.login(ann)
     page = client.get("/my-work").get_data(as_text=True)
-    assert page.count('class="job ') == 20
+    assert page.count('class="job ') == 10
     assert "All 23 overdue" in page and "/work-orders?assignee=me&amp;overdue=1" in page

@@ -17,7 +17,7 @@ from . import bp
 from .dispatch import PRIORITY_RANK, ROW_FIELDS, with_names
 
 UPCOMING_DAYS = 14
-PER_SECTION = 20
+PER_SECTION = 10
 RECENT_DAYS = 7
 
 
@@ -33,13 +33,12 @@ def my_work():
     # EXISTS, not IN: the planner then starts from the open (or recently finished) work of
     # the person's projects, a few hundred rows, not from all their assignments ever made
     # (thousands of finished orders, each looked up).
-    mine = visible(WorkOrder, current_user, *ROW_FIELDS).where(
-        fn.EXISTS(
-            Assignment.select(SQL("1")).where(
-                Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
-            )
+    assigned = fn.EXISTS(
+        Assignment.select(SQL("1")).where(
+            Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
         )
     )
+    mine = visible(WorkOrder, current_user, *ROW_FIELDS).where(assigned)
     sections = {
         "overdue": WorkOrder.due_at < now,
         "today": (WorkOrder.due_at >= now) & (WorkOrder.due_at < day_end),
@@ -55,16 +54,8 @@ def my_work():
         )
         for key, condition in sections.items()
     }
-    counting = visible(
-        WorkOrder,
-        current_user,
-        *[fn.SUM(Case(None, [(condition, 1)], 0)) for condition in sections.values()],
-    ).where(
-        is_open(),
-        WorkOrder.id.in_(
-            Assignment.select(Assignment.work_order).where(Assignment.user == current_user.id)
-        ),
-    )
+    sums = [fn.SUM(Case(None, [(condition, 1)], 0)) for condition in sections.values()]
+    counting = visible(WorkOrder, current_user, *sums).where(is_open(), assigned)
     counts = dict(zip(sections, counting.tuples().get(), strict=True))
     links = {
         "overdue": url_for("work_orders.index", assignee="me", overdue=1),
@@ -81,7 +72,7 @@ def my_work():
         with_names(mine.where(WorkOrder.status.in_(("completed", "closed"))))
         .where(WorkOrder.completed_at >= now - datetime.timedelta(days=RECENT_DAYS))
         .order_by(WorkOrder.completed_at.desc())
-        .limit(20)
+        .limit(PER_SECTION)
     )
     return render(
         "work_orders/my_work.html",
