@@ -1,5 +1,7 @@
 """The Huey instance: SQLite by default, Redis when REDIS_URL is set, and tasks run."""
 
+import os
+
 import pytest
 from huey import RedisHuey, SqliteHuey
 
@@ -18,12 +20,15 @@ def test_heartbeat_is_recorded():
 
 def test_redis_huey_runs_a_task_through_a_real_consumer(monkeypatch):
     redis = pytest.importorskip("redis")
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    # A Redis database of its own per suite: the SQLite and PostgreSQL runs of CI run side
+    # by side and each flushes its queue.
+    url = f"redis://127.0.0.1:6379/{14 if os.environ.get('TEST_DATABASE_URL') else 15}"
+    monkeypatch.setenv("REDIS_URL", url)
     huey = tasks.make_huey()
     assert isinstance(huey, RedisHuey)
     huey.flush()
     try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+        redis.Redis.from_url(url).ping()
     except redis.ConnectionError:
         pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
 
