@@ -3,6 +3,7 @@
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
+from .calendar_feed import CalendarFeed
 from .checklist import ChecklistItem
 from .client import Client
 from .comment import Comment, Mention
@@ -48,12 +49,14 @@ MODELS = [
     Procedure,
     ProcedureItem,
     ChecklistItem,
+    CalendarFeed,
 ]
 
 __all__ = [
     "ASSET_STATUSES",
     "Activity",
     "Assignment",
+    "CalendarFeed",
     "ChecklistItem",
     "Procedure",
     "ProcedureItem",
