@@ -1,0 +1,354 @@
+"""The calendar: due work by month or week in the viewer's time zone, with each
+technician's weekly load for managers. Printable, and usable without JavaScript.
+
+A page costs a constant number of queries whatever the number of orders: the days' UTC
+bounds are worked out here (so daylight-saving days are 23 or 25 hours long) and sent as
+one CASE expression; the database numbers each day's orders and counts them in the same
+window query, and only the first few of a day come back.
+"""
+
+import bisect
+import datetime
+from dataclasses import dataclass, field
+
+from flask import Blueprint, request, url_for
+from flask_login import current_user, login_required
+from peewee import JOIN, SQL, Case, fn
+
+from models import Asset, Assignment, Client, Location, Project, User, WorkOrder
+from models.clock import local_day_bounds, zone
+from models.visibility import visible
+from models.work_order import STATUS_LABELS
+
+from .listing import id_arg
+from .rendering import render, url_with
+from .work_orders.dispatch import visible_people
+
+bp = Blueprint("calendar", __name__)
+
+SHOWN_PER_DAY = {"month": 4, "week": 12}  # the rest of a crowded day is one "+N more" link
+FORECAST_PER_DAY = 3
+FIRST_YEAR, LAST_YEAR = 1970, 2200  # dates outside are refused (and would overflow)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def forecast_entries(user, start, end):
+    """HOOK for the schedule engine (issue 5): occurrences not generated yet, due between
+    the naive UTC times `start` (inclusive) and `end` (exclusive), that `user` may see.
+
+    Until the engine is merged this returns []. It will return `forecast(user, start,
+    end)`: objects or dicts with the schedule title, asset, project, due_at (naive UTC)
+    and assignees; the calendar shows them dashed and labelled "forecast" (see
+    ForecastEntry.of, which accepts either shape, and tests/test_calendar_views.py).
+    """
+    return []
+
+
+@dataclass
+class ForecastEntry:
+    """A forecast occurrence as the calendar shows it, whatever shape the engine gives."""
+
+    title: str
+    due_at: datetime.datetime
+    asset: str = ""
+    project: str = ""
+    assignees: list = field(default_factory=list)
+    ids: dict = field(default_factory=dict)  # location/client/project/assignee ids, to filter
+
+    @classmethod
+    def of(cls, item):
+        get = item.get if isinstance(item, dict) else (lambda name: getattr(item, name, None))
+        people = get("assignees") or []
+        ids = {
+            name: _id_of(get(name)) or get(name + "_id")
+            for name in ("location", "client", "project")
+        }
+        ids["assignees"] = {_id_of(p) for p in people}
+        return cls(
+            title=str(get("title") or get("schedule_title") or get("schedule") or "Scheduled"),
+            due_at=get("due_at"),
+            asset=_label(get("asset")),
+            project=_label(get("project")),
+            assignees=[getattr(p, "name", p) for p in people],
+            ids=ids,
+        )
+
+    def matches(self, filters):
+        for name in ("location", "client", "project"):
+            if filters[name] and self.ids.get(name) not in (None, filters[name]):
+                return False
+        tech = filters["technician"]
+        return not tech or tech in self.ids["assignees"]
+
+
+def _id_of(value):
+    return getattr(value, "id", value if isinstance(value, int) else None)
+
+
+def _label(value):
+    if value is None:
+        return ""
+    return str(getattr(value, "tag", None) or getattr(value, "code", None) or value)
+
+
+@dataclass
+class Day:
+    date: datetime.date
+    in_range: bool
+    is_today: bool
+    orders: list = field(default_factory=list)
+    total: int = 0
+    forecast: list = field(default_factory=list)
+    more_url: str = ""
+
+    @property
+    def more(self):
+        return self.total - len(self.orders)
+
+
+def _today(tz):
+    return datetime.datetime.now(zone(tz)).date()
+
+
+def _view_args(tz):
+    """view ("month" or "week") and the date it shows, from the URL; nonsense falls back
+    to this month, with a notice."""
+    view = "week" if request.args.get("view") == "week" else "month"
+    notices, raw = [], request.args.get("date", "")
+    anchor = None
+    if raw:
+        try:
+            anchor = datetime.date.fromisoformat(raw)
+        except ValueError:
+            anchor = None
+        if anchor is None or not (FIRST_YEAR <= anchor.year <= LAST_YEAR):
+            notices.append("That date could not be read; showing today.")
+            anchor = None
+    return view, anchor or _today(tz), notices
+
+
+def span(view, anchor):
+    """The first and last day the grid shows: whole weeks, Monday first."""
+    if view == "week":
+        first = anchor - datetime.timedelta(days=anchor.weekday())
+        return first, first + datetime.timedelta(days=6)
+    month_start = anchor.replace(day=1)
+    next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
+    first = month_start - datetime.timedelta(days=month_start.weekday())
+    last = next_month - datetime.timedelta(days=1)
+    return first, last + datetime.timedelta(days=6 - last.weekday())
+
+
+def _filters(user):
+    """Filters from the URL. A technician sees their own assignments unless they ask for
+    everyone (technician=all); anyone else sees everyone unless they pick a person."""
+    raw = request.args.get("technician", "")
+    if raw == "all":
+        technician = None
+    elif raw in ("", "me"):
+        technician = user.id if (user.role == "technician" or raw == "me") else None
+    else:
+        technician = id_arg("technician")
+    return {
+        "location": id_arg("location"),
+        "client": id_arg("client"),
+        "project": id_arg("project"),
+        "technician": technician,
+    }
+
+
+def calendar_orders(user, filters):
+    """The visible, not cancelled orders the filters leave (no date range, no columns)."""
+    query = visible(WorkOrder, user).where(WorkOrder.status != "cancelled")
+    for name in ("location", "client", "project"):
+        if filters[name]:
+            query = query.where(getattr(WorkOrder, name) == filters[name])
+    if filters["technician"]:
+        query = query.where(
+            WorkOrder.id.in_(
+                Assignment.select(Assignment.work_order).where(
+                    Assignment.user == filters["technician"]
+                )
+            )
+        )
+    return query
+
+
+def _bucket(bounds):
+    """CASE mapping due_at to the index of the period (day or week) it falls in."""
+    if len(bounds) == 2:
+        return SQL("0")
+    whens = [(WorkOrder.due_at < b, i) for i, b in enumerate(bounds[1:-1])]
+    return Case(None, whens, len(bounds) - 2)
+
+
+def day_orders(query, bounds, cap):
+    """The first `cap` orders of each day with each day's total, in one query."""
+    day = _bucket(bounds)
+    numbered = (
+        query.select(
+            WorkOrder.id.alias("wid"),
+            day.alias("day"),
+            fn.ROW_NUMBER()
+            .over(partition_by=[day], order_by=[WorkOrder.due_at, WorkOrder.id])
+            .alias("rn"),
+            fn.COUNT(SQL("*")).over(partition_by=[day]).alias("day_total"),
+        )
+        .where(WorkOrder.due_at >= bounds[0], WorkOrder.due_at < bounds[-1])
+        .alias("numbered")
+    )
+    return list(
+        WorkOrder.select(
+            WorkOrder.id,
+            WorkOrder.number,
+            WorkOrder.title,
+            WorkOrder.status,
+            WorkOrder.priority,
+            WorkOrder.due_at,
+            Asset.tag.alias("asset_tag"),
+            numbered.c.day,
+            numbered.c.day_total,
+        )
+        .join(numbered, on=(WorkOrder.id == numbered.c.wid))
+        .join_from(WorkOrder, Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
+        .where(numbered.c.rn <= cap)
+        .order_by(numbered.c.day, numbered.c.rn)
+        .objects()
+    )
+
+
+def workload(query, week_bounds, filters):
+    """Per technician and week: how many orders and their estimated hours (one query)."""
+    week = _bucket(week_bounds)
+    rows = (
+        query.select(
+            User.id,
+            User.name,
+            week.alias("week"),
+            fn.COUNT(WorkOrder.id).alias("orders"),
+            fn.SUM(WorkOrder.estimated_hours).alias("hours"),
+        )
+        .join(Assignment, on=(Assignment.work_order == WorkOrder.id))
+        .join(User, on=(Assignment.user == User.id))
+        .where(WorkOrder.due_at >= week_bounds[0], WorkOrder.due_at < week_bounds[-1])
+        .group_by(User.id, User.name, SQL("3"))
+        .order_by(User.name, User.id)
+    )
+    if filters["technician"]:
+        rows = rows.where(User.id == filters["technician"])
+    people = {}
+    for row in rows.dicts():
+        person = people.setdefault(row["id"], {"name": row["name"], "weeks": {}})
+        person["weeks"][row["week"]] = (row["orders"], float(row["hours"] or 0))
+    return list(people.values())
+
+
+def _more_url(day, filters):
+    tech = filters["technician"]
+    return url_for(
+        "work_orders.index",
+        status="all",
+        due_from=day.isoformat(),
+        due_to=day.isoformat(),
+        location=filters["location"],
+        client=filters["client"],
+        project=filters["project"],
+        assignee=("me" if tech == current_user.id else tech) if tech else None,
+    )
+
+
+def day_bounds(first, last, tz):
+    """The grid's dates and the UTC instants between them (one more than the dates)."""
+    dates = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+    return dates, [local_day_bounds(d, tz)[0] for d in dates] + [local_day_bounds(last, tz)[1]]
+
+
+def build_days(dates, bounds, tz, month, orders, forecast, filters):
+    """The grid's days with their orders and forecast entries; `month` (a number, or None
+    for the week view) greys out the days of the months around it."""
+    today = _today(tz)
+    days = [Day(d, month is None or d.month == month, d == today) for d in dates]
+    for order in orders:
+        days[order.day].orders.append(order)
+        days[order.day].total = order.day_total
+    for entry in forecast:
+        index = bisect.bisect_right(bounds, entry.due_at) - 1
+        if 0 <= index < len(days) and entry.matches(filters):
+            days[index].forecast.append(entry)
+    for day in days:
+        if day.more:
+            day.more_url = _more_url(day.date, filters)
+    return days
+
+
+def _navigation(view, anchor, first):
+    if view == "week":
+        step = datetime.timedelta(days=7)
+        prev_date, next_date = first - step, first + step
+        last = first + datetime.timedelta(days=6)
+        title = f"Week {first.isocalendar().week}, {first:%d %b} – {last:%d %b %Y}"
+    else:
+        month = anchor.replace(day=1)
+        prev_date = (month - datetime.timedelta(days=1)).replace(day=1)
+        next_date = (month + datetime.timedelta(days=32)).replace(day=1)
+        title = f"{month:%B %Y}"
+    return {
+        "title": title,
+        "prev": url_with(date=prev_date.isoformat()),
+        "next": url_with(date=next_date.isoformat()),
+        "today": url_with(date=None),
+        "month": url_with(view=None),
+        "week": url_with(view="week"),
+    }
+
+
+def filter_options(user):
+    def pairs(model, label, *fields):
+        rows = visible(model, user, model.id, *fields).order_by(fields[0])
+        return [(r.id, label(r)) for r in rows]
+
+    return {
+        "locations": pairs(Location, lambda r: r.name, Location.name),
+        "clients": pairs(Client, lambda r: r.name, Client.name),
+        "projects": pairs(Project, lambda r: f"{r.code} {r.name}", Project.code, Project.name),
+        "technicians": [(u.id, u.name) for u in visible_people()],
+    }
+
+
+@bp.route("/calendar")
+@login_required
+def index():
+    """Due work on a month or week grid, for planning and for printing on the wall."""
+    tz = current_user.timezone or "UTC"
+    view, anchor, notices = _view_args(tz)
+    filters = _filters(current_user)
+    first, last = span(view, anchor)
+    dates, bounds = day_bounds(first, last, tz)
+    query = calendar_orders(current_user, filters)
+    orders = day_orders(query, bounds, SHOWN_PER_DAY[view])
+    forecast = [
+        ForecastEntry.of(item) for item in forecast_entries(current_user, bounds[0], bounds[-1])
+    ]
+    month = anchor.month if view == "month" else None
+    days = build_days(dates, bounds, tz, month, orders, forecast, filters)
+    weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
+    load = None
+    if current_user.is_manager:
+        load = workload(query, bounds[::7], filters)  # whole weeks: every 7th bound
+    return render(
+        "calendar/index.html",
+        "calendar",
+        view=view,
+        anchor=anchor,
+        weeks=weeks,
+        weekdays=WEEKDAYS,
+        nav=_navigation(view, anchor, first),
+        filters=filters,
+        technician_arg=request.args.get("technician", ""),
+        options=filter_options(current_user),
+        workload=load,
+        notices=notices,
+        tz=tz,
+        status_labels=STATUS_LABELS,
+        forecast_per_day=FORECAST_PER_DAY,
+    )
