@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
-from peewee import JOIN, SQL, Case, fn
+from peewee import JOIN, SQL, Case, Select, fn
 
 from models import Asset, Assignment, Client, Location, Project, User, WorkOrder
 from models.clock import local_day_bounds, zone
@@ -190,9 +190,11 @@ def _bucket(bounds, lo=0, hi=None):
 
 
 def day_orders(query, bounds, cap):
-    """The first `cap` orders of each day with each day's total, in one query. The day is
-    worked out once per order in the innermost select (from the status/due_at index alone),
-    numbered and counted per day around it, and only the rows shown are joined."""
+    """The first `cap` orders of each day, each with its day's index and total, in two
+    queries: the day is worked out once per order in the innermost select (which the
+    status/due_at indexes serve), numbered and counted per day around it; then only the
+    rows shown are read by id. (Joined in one query, PostgreSQL cannot know that few rows
+    pass the numbering and scans the whole table to hash-join them.)"""
     dated = (
         query.select(
             WorkOrder.id.alias("wid"), WorkOrder.due_at.alias("due"), _bucket(bounds).alias("day")
@@ -207,7 +209,18 @@ def day_orders(query, bounds, cap):
         fn.ROW_NUMBER().over(partition_by=[day], order_by=[dated.c.due, dated.c.wid]).alias("rn"),
         fn.COUNT(SQL("*")).over(partition_by=[day]).alias("day_total"),
     ).alias("numbered")
-    return list(
+    shown = {
+        wid: (day_index, total)
+        for wid, day_index, total in Select(
+            [numbered], [numbered.c.wid, numbered.c.day, numbered.c.day_total]
+        )
+        .where(numbered.c.rn <= cap)
+        .bind(WorkOrder._meta.database)
+        .tuples()
+    }
+    if not shown:
+        return []
+    orders = list(
         WorkOrder.select(
             WorkOrder.id,
             WorkOrder.number,
@@ -216,15 +229,15 @@ def day_orders(query, bounds, cap):
             WorkOrder.priority,
             WorkOrder.due_at,
             Asset.tag.alias("asset_tag"),
-            numbered.c.day,
-            numbered.c.day_total,
         )
-        .join(numbered, on=(WorkOrder.id == numbered.c.wid))
         .join_from(WorkOrder, Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
-        .where(numbered.c.rn <= cap)
-        .order_by(numbered.c.day, numbered.c.rn)
+        .where(WorkOrder.id.in_(list(shown)))
+        .order_by(WorkOrder.due_at, WorkOrder.id)
         .objects()
     )
+    for order in orders:
+        order.day, order.day_total = shown[order.id]
+    return orders
 
 
 def workload(query, week_bounds, filters):
