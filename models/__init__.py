@@ -3,6 +3,7 @@
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
+from .calendar_feed import CalendarFeed
 from .checklist import ChecklistItem
 from .client import Client
 from .comment import Comment, Mention
@@ -52,12 +53,14 @@ MODELS = [
     Schedule,
     ScheduleAssignee,
     Occurrence,
+    CalendarFeed,
 ]
 
 __all__ = [
     "ASSET_STATUSES",
     "Activity",
     "Assignment",
+    "CalendarFeed",
     "ChecklistItem",
     "Procedure",
     "ProcedureItem",

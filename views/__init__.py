@@ -31,6 +31,8 @@ def register_views(app: Flask):
         assets,
         auth,
         browse,
+        calendar,
+        calendar_feed,
         cli,
         clients,
         home,
@@ -45,6 +47,8 @@ def register_views(app: Flask):
         app.register_blueprint(module.bp)
     app.register_blueprint(procedures.bp)
     app.register_blueprint(schedules.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(calendar_feed.bp)
     cli.register(app)
 
     from app import login_manager
