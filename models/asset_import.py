@@ -42,9 +42,9 @@ PLACE = ("project", "client", "location")
 def apply(user, preview_result):
     """Create and update every row of a clean preview in one transaction; returns counts.
 
-    Parents are set after the rows exist (a parent may be a row of the same file), and
-    an asset the file moves to another project takes its components, meters and documents
-    along, as an edit does (Asset.after_update)."""
+    A new row gets its parent at insert (a parent of the same file goes in first), an
+    existing one once every row exists; an asset the file moves to another project takes
+    its components, meters and documents along, as an edit does (Asset.after_update)."""
     if not preview_result.clean:
         raise ValueError("only a clean preview can be imported")
     now = utcnow()
@@ -52,28 +52,20 @@ def apply(user, preview_result):
     columns = preview_result.columns
     with db.atomic():
         before = _current(user, [v["tag"] for v in rows], columns)
-        new = [v for v in rows if v["tag"] not in before]
-        _insert_all(
-            Asset,
-            [
-                {"organisation": user.organisation_id, "created_at": now, "updated_at": now}
-                | _model_fields(v, columns)
-                for v in new
-            ],
-        )
         ids = {tag: old["id"] for tag, old in before.items()}
-        ids.update(_ids_of(user, [v["tag"] for v in new]))
+        new = [v for v in rows if v["tag"] not in before]
+        _insert_new(user, new, columns, now, ids)
         changes = {}  # asset id -> {field: (old, new)}, existing assets only
         for values in rows:
             old = before.get(values["tag"])
             if old is not None:
                 fields = _model_fields(values, columns).items()
-                diff = {name: (old[name], new) for name, new in fields if old[name] != new}
+                diff = {name: (old[name], value) for name, value in fields if old[name] != value}
                 if diff:
                     changes[old["id"]] = diff
         _update_changed(changes, now)
         if "parent_tag" in columns:
-            _set_parents(_parent_changes(user, rows, ids, before, changes))
+            _set_parents(_parent_changes(rows, ids, before, changes))
         moved = {}
         for asset_id, diff in changes.items():
             if "project" in diff:
@@ -83,28 +75,66 @@ def apply(user, preview_result):
     return {"created": len(new), "updated": len(rows) - len(new)}
 
 
+def _insert_new(user, new, columns, now, ids):
+    """Insert the new rows, each with its parent: in waves, a component after its parent, so
+    that no row is written twice (on PostgreSQL a second write of a row is a new version
+    of it in every index). `ids` ({tag: id}) gains the new rows."""
+    parents = {v["parent_tag"] for v in new if v.get("parent_tag")}
+    ids.update(_ids_of(user, sorted(parents - ids.keys())))
+    pending = new
+    while pending:
+        ready = [v for v in pending if not v.get("parent_tag") or v["parent_tag"] in ids]
+        if not ready:
+            raise ValueError("these parents form a loop")  # the preview refuses such files
+        rows = []
+        for values in ready:
+            row = {"organisation": user.organisation_id, "created_at": now, "updated_at": now}
+            row.update(_model_fields(values, columns))
+            if "parent_tag" in columns:
+                row["parent"] = ids.get(values.get("parent_tag"))
+            rows.append(row)
+        _insert_all(Asset, rows)
+        ids.update(_ids_of(user, [v["tag"] for v in ready]))
+        pending = [v for v in pending if v["tag"] not in ids]
+
+
 def _current(user, tags, columns):
     """{tag: row as a dict} of the organisation's assets with these tags: their id, place,
     parent and the fields the file names, to tell what the file changes."""
-    names = ["id", "tag", "parent", *PLACE, *(_field_names(columns))]
-    selected = [getattr(Asset, name) for name in dict.fromkeys(names)]
-    found = {}
-    for start in range(0, len(tags), CHUNK):
-        query = Asset.select(*selected).where(
-            Asset.organisation == user.organisation_id, Asset.tag.in_(tags[start : start + CHUNK])
-        )
-        found.update((row["tag"], row) for row in query.dicts())
-    return found
+    names = list(dict.fromkeys(["id", "tag", "parent", *PLACE, *_field_names(columns)]))
+    query = Asset.select(*[getattr(Asset, name) for name in names]).where(
+        Asset.organisation == user.organisation_id
+    )
+    return {row[1]: dict(zip(names, row, strict=True)) for row in by_tags(query, tags)}
 
 
 def _ids_of(user, tags):
-    found = {}
+    query = Asset.select(Asset.tag, Asset.id).where(Asset.organisation == user.organisation_id)
+    return dict(by_tags(query, tags))
+
+
+def by_tags(query, tags):
+    """Rows (tuples of Python values) of an asset `query` narrowed to `tags`, CHUNK tags per
+    IN (...). Peewee takes longer to compose a 500-parameter IN than the database takes to
+    answer it, so a chunk's SQL is composed once, with marker tags, and reused: each chunk
+    only puts its tags in the markers' places."""
+    convert = [getattr(column, "python_value", None) for column in query._returning]
+    compiled = {}
     for start in range(0, len(tags), CHUNK):
-        query = Asset.select(Asset.tag, Asset.id).where(
-            Asset.organisation == user.organisation_id, Asset.tag.in_(tags[start : start + CHUNK])
-        )
-        found.update(query.tuples())
-    return found
+        chunk = tags[start : start + CHUNK]
+        if len(chunk) not in compiled:
+            markers = [f"\x00tag {i}\x00" for i in range(len(chunk))]
+            sql, params = query.where(Asset.tag.in_(markers)).sql()
+            compiled[len(chunk)] = (sql, params, [params.index(m) for m in markers])
+        sql, params, slots = compiled[len(chunk)]
+        params = list(params)
+        for slot, tag in zip(slots, chunk, strict=True):
+            params[slot] = tag
+        for row in db.execute_sql(sql, params):
+            yield tuple(
+                f(value) if f is not None and value is not None else value
+                for f, value in zip(convert, row, strict=True)
+            )
 
 
 def _update_changed(changes, now):
@@ -149,19 +179,20 @@ def _update_changed(changes, now):
     db.execute_sql("DROP TABLE import_change")
 
 
-def _parent_changes(user, rows, ids, before, changes):
-    """{asset id: parent id or None} for the rows whose parent the file changes; an existing
-    asset's new parent also goes into its audited `changes`."""
-    parent_ids = _ids_of(user, sorted({v["parent_tag"] for v in rows if v.get("parent_tag")}))
+def _parent_changes(rows, ids, before, changes):
+    """{asset id: parent id or None} for the existing assets whose parent the file changes
+    (new rows got theirs at insert); the change also goes into the asset's audited
+    `changes`."""
     new_parent = {}
     for values in rows:
         tag = values["tag"]
-        wanted = parent_ids.get(values["parent_tag"]) if values.get("parent_tag") else None
-        old = before[tag]["parent"] if tag in before else None
+        if tag not in before:
+            continue
+        wanted = ids.get(values["parent_tag"]) if values.get("parent_tag") else None
+        old = before[tag]["parent"]
         if wanted != old:
             new_parent[ids[tag]] = wanted
-            if tag in before:
-                changes.setdefault(ids[tag], {})["parent"] = (old, wanted)
+            changes.setdefault(ids[tag], {})["parent"] = (old, wanted)
     return new_parent
 
 
@@ -207,7 +238,7 @@ def _insert_all(model, rows, **on_conflict):
         if field.name not in rows[0]
     }
     fields = [model._meta.fields[name] for name in [*rows[0], *defaults]]
-    compiled = {}
+    compiled, same = {}, set()
     for start in range(0, len(rows), CHUNK):
         chunk = [{**row, **defaults} for row in rows[start : start + CHUNK]]
         query = model.insert_many(chunk, fields=fields)
@@ -216,7 +247,18 @@ def _insert_all(model, rows, **on_conflict):
         if compiled.get("unsafe"):
             query.execute()
             continue
-        params = [field.db_value(row[field.name]) for row in chunk for field in fields]
+        params = [
+            value if (field, type(value)) in same else field.db_value(value)
+            for row in chunk
+            for field, value in zip(fields, (row[f.name] for f in fields), strict=True)
+        ]
+        if not same:  # which (field, type) pairs Peewee binds as they are: no call for them
+            same.update(
+                (field, type(row[field.name]))
+                for row in chunk
+                for field in fields
+                if field.db_value(row[field.name]) is row[field.name]
+            )
         if len(chunk) not in compiled:
             sql, built = query.sql()
             if built != params:

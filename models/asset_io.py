@@ -8,12 +8,13 @@ import csv
 import datetime
 import io
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from peewee import JOIN
 
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
-from .asset_import import apply  # noqa: F401 (the import's second half)
+from .asset_import import apply, by_tags  # noqa: F401 (apply: the import's second half)
 from .project import Project
 
 COLUMNS = (
@@ -61,6 +62,9 @@ COLUMN_HELP = {
 }
 _FORMULA = re.compile(r"^[=@]|^[+\-][^\d.\s]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+Known = namedtuple("Known", "id project_id")  # an asset of the register the file names
 
 
 class ImportFileError(ValueError):
@@ -220,24 +224,15 @@ def preview(user, data, visible_assets, visible_projects):
     result = ImportPreview(columns=columns)
     projects = {p.code: p for p in visible_projects.where(Project.archived_at.is_null())}
     tags = [row.get(column, "") for _, row, _ in rows for column in ("tag", "parent_tag")]
-    existing = {}
     wanted = sorted({t for t in tags if t})
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        existing.update(
-            {
-                a.tag: a
-                for a in Asset.select(
-                    Asset.id, Asset.tag, Asset.project, Asset.parent, Asset.organisation
-                ).where(Asset.organisation == user.organisation_id, Asset.tag.in_(chunk))
-            }
-        )
-    visible_ids = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        visible_ids.update(
-            a.id for a in visible_assets.select(Asset.id).where(Asset.tag.in_(chunk))
-        )
+    registered = Asset.select(Asset.tag, Asset.id, Asset.project).where(
+        Asset.organisation == user.organisation_id
+    )
+    existing = {
+        tag: Known(asset_id, project_id)
+        for tag, asset_id, project_id in by_tags(registered, wanted)
+    }
+    visible_ids = {asset_id for (asset_id,) in by_tags(visible_assets.select(Asset.id), wanted)}
     in_file = {}
     for line, row, literal in rows:
         values = _row_values(line, row, result.errors, literal)

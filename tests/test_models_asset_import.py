@@ -116,3 +116,27 @@ def test_a_new_parent_from_the_same_file_is_audited_on_the_existing_asset(setup,
     fan = Asset.get(Asset.tag == "FAN-1")
     assert Asset.get_by_id(motor.id).parent_id == fan.id
     assert events("import_update") == {motor.id: {"parent": [None, fan.id]}}
+
+
+def test_new_components_get_their_parents_whatever_the_order_of_the_file(setup, make_asset):
+    project, _other, user = setup
+    plant = make_asset(project=project, tag="PLANT-1", name="Plant room")
+    text = "tag,name,project_code,parent_tag\n" + (
+        "VLV-1,Valve,NGM-HV,PMP-1\n"  # before its parent, two levels down
+        "PMP-1,Pump,NGM-HV,CH-1\n"
+        "CH-1,Chiller,NGM-HV,PLANT-1\n"
+        "AHU-1,Air handler,NGM-HV,\n"
+    )
+    assert run_import(user, text) == {"created": 4, "updated": 0}
+
+    def parent_of(tag):
+        parent = Asset.get(Asset.tag == tag).parent
+        return parent.tag if parent else None
+
+    assert [parent_of(t) for t in ("VLV-1", "PMP-1", "CH-1", "AHU-1")] == [
+        "PMP-1",
+        "CH-1",
+        "PLANT-1",
+        None,
+    ]
+    assert plant.id not in events("import_update")  # a parent is not changed by its children
