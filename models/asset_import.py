@@ -53,6 +53,8 @@ def apply(user, preview_result):
     with db.atomic():
         before = _current(user, [v["tag"] for v in rows], columns)
         ids = {tag: old["id"] for tag, old in before.items()}
+        parents = {v["parent_tag"] for v in rows if v.get("parent_tag")}
+        ids.update(_ids_of(user, sorted(parents - ids.keys())))  # registered parents
         new = [v for v in rows if v["tag"] not in before]
         _insert_new(user, new, columns, now, ids)
         changes = {}  # asset id -> {field: (old, new)}, existing assets only
@@ -78,9 +80,8 @@ def apply(user, preview_result):
 def _insert_new(user, new, columns, now, ids):
     """Insert the new rows, each with its parent: in waves, a component after its parent, so
     that no row is written twice (on PostgreSQL a second write of a row is a new version
-    of it in every index). `ids` ({tag: id}) gains the new rows."""
-    parents = {v["parent_tag"] for v in new if v.get("parent_tag")}
-    ids.update(_ids_of(user, sorted(parents - ids.keys())))
+    of it in every index). `ids` ({tag: id}, registered parents included) gains the new
+    rows."""
     pending = new
     while pending:
         ready = [v for v in pending if not v.get("parent_tag") or v["parent_tag"] in ids]

@@ -140,3 +140,14 @@ def test_new_components_get_their_parents_whatever_the_order_of_the_file(setup, 
         None,
     ]
     assert plant.id not in events("import_update")  # a parent is not changed by its children
+
+
+def test_an_updated_component_keeps_its_registered_parent(setup, make_asset):
+    project, _other, user = setup
+    chiller = make_asset(project=project, tag="CH-1", name="Chiller")
+    pump = make_asset(project=project, tag="CH-1P", name="Pump", parent=chiller)
+    text = "tag,name,project_code,parent_tag,serial\nCH-1P,Pump,NGM-HV,CH-1,SN-9\n"
+    assert run_import(user, text) == {"created": 0, "updated": 1}
+
+    assert Asset.get_by_id(pump.id).parent_id == chiller.id
+    assert events("import_update") == {pump.id: {"serial": ["", "SN-9"]}}
