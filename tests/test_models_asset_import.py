@@ -151,3 +151,12 @@ def test_an_updated_component_keeps_its_registered_parent(setup, make_asset):
 
     assert Asset.get_by_id(pump.id).parent_id == chiller.id
     assert events("import_update") == {pump.id: {"serial": ["", "SN-9"]}}
+
+
+def test_changed_text_that_looks_like_a_number_stays_text(setup, make_asset):
+    project, _other, user = setup
+    pump = make_asset(project=project, tag="PMP-1", name="Pump", serial="A1")
+    run_import(user, "tag,name,project_code,serial,warranty_end\nPMP-1,0042,NGM-HV,00123,\n")
+
+    pump = Asset.get_by_id(pump.id)
+    assert (pump.name, pump.serial, pump.warranty_end) == ("0042", "00123", None)
