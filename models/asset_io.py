@@ -8,14 +8,13 @@ import csv
 import datetime
 import io
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
 
-from peewee import JOIN, Case
+from peewee import JOIN
 
-from .asset import ASSET_STATUSES, CRITICALITIES, Asset, asset_dependents
-from .asset_bulk import with_components
-from .audit import AuditEvent
-from .base import db, utcnow
+from .asset import ASSET_STATUSES, CRITICALITIES, Asset
+from .asset_import import apply, by_tags  # noqa: F401 (apply: the import's second half)
 from .project import Project
 
 COLUMNS = (
@@ -45,9 +44,7 @@ LIMITS = {
     "parent_tag": 40,
     "project_code": 40,
 }
-FIELD_OF = {"model": "model_name"}  # CSV column -> model field, where they differ
 MAX_ROWS = 50_000
-CHUNK = 500  # rows per INSERT / tags per IN (...): under SQLite's 32,766 parameters
 COLUMN_HELP = {
     "tag": "Required. Unique in your organisation; a tag that exists updates that asset.",
     "name": "Required. What people call it, e.g. 'Chiller 2, roof'.",
@@ -65,6 +62,9 @@ COLUMN_HELP = {
 }
 _FORMULA = re.compile(r"^[=@]|^[+\-][^\d.\s]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+Known = namedtuple("Known", "id project_id")  # an asset of the register the file names
 
 
 class ImportFileError(ValueError):
@@ -224,24 +224,15 @@ def preview(user, data, visible_assets, visible_projects):
     result = ImportPreview(columns=columns)
     projects = {p.code: p for p in visible_projects.where(Project.archived_at.is_null())}
     tags = [row.get(column, "") for _, row, _ in rows for column in ("tag", "parent_tag")]
-    existing = {}
     wanted = sorted({t for t in tags if t})
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        existing.update(
-            {
-                a.tag: a
-                for a in Asset.select(
-                    Asset.id, Asset.tag, Asset.project, Asset.parent, Asset.organisation
-                ).where(Asset.organisation == user.organisation_id, Asset.tag.in_(chunk))
-            }
-        )
-    visible_ids = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        visible_ids.update(
-            a.id for a in visible_assets.select(Asset.id).where(Asset.tag.in_(chunk))
-        )
+    registered = Asset.select(Asset.tag, Asset.id, Asset.project).where(
+        Asset.organisation == user.organisation_id
+    )
+    existing = {
+        tag: Known(asset_id, project_id)
+        for tag, asset_id, project_id in by_tags(registered, wanted)
+    }
+    visible_ids = {asset_id for (asset_id,) in by_tags(visible_assets.select(Asset.id), wanted)}
     in_file = {}
     for line, row, literal in rows:
         values = _row_values(line, row, result.errors, literal)
@@ -300,195 +291,6 @@ def _check_parents(result, in_file, existing, visible_ids):
         if tag in seen:
             result.errors.append((line, "parent_tag", "these parents form a loop"))
     result.errors.sort()
-
-
-def apply(user, preview_result):
-    """Create and update every row of a clean preview in one transaction; returns counts.
-
-    Set-based, so that 10,000 rows take seconds: new and changed rows go in as chunks of
-    INSERT ... ON CONFLICT (organisation, tag) DO UPDATE, and parents are set afterwards
-    (a parent may be a row of the same file) by a few UPDATE ... CASE statements, only for
-    the rows whose parent changes."""
-    if not preview_result.clean:
-        raise ValueError("only a clean preview can be imported")
-    now = utcnow()
-    rows = [values for _line, values, _action in preview_result.rows]
-    columns = preview_result.columns
-    with db.atomic():
-        tags = [v["tag"] for v in rows]
-        existing, old_project, old_parent = {}, {}, {}
-        for start in range(0, len(tags), CHUNK):
-            for tag, asset_id, project_id, parent_id in (
-                Asset.select(Asset.tag, Asset.id, Asset.project, Asset.parent)
-                .where(
-                    Asset.organisation == user.organisation_id,
-                    Asset.tag.in_(tags[start : start + CHUNK]),
-                )
-                .tuples()
-            ):
-                existing[tag], old_project[tag] = asset_id, project_id
-                old_parent[tag] = parent_id
-        upserts, moved = [], {}
-        for values in rows:
-            upserts.append(
-                {
-                    "organisation": user.organisation_id,
-                    "created_at": now,
-                    "updated_at": now,
-                    **_model_fields(values, columns),
-                }
-            )
-            tag = values["tag"]
-            if tag in existing and old_project[tag] != values["_project"].id:
-                moved.setdefault(values["_project"], set()).add(existing[tag])
-        if upserts:
-            # What a changed row takes from the file (never its organisation or created_at).
-            changed = [
-                getattr(Asset, name)
-                for name in upserts[0]
-                if name not in ("organisation", "created_at")
-            ]
-            _insert_all(
-                Asset, upserts, conflict_target=(Asset.organisation, Asset.tag), preserve=changed
-            )
-        ids = {}
-        for start in range(0, len(tags), CHUNK):
-            ids.update(
-                dict(
-                    Asset.select(Asset.tag, Asset.id)
-                    .where(
-                        Asset.organisation == user.organisation_id,
-                        Asset.tag.in_(tags[start : start + CHUNK]),
-                    )
-                    .tuples()
-                )
-            )
-        if "parent_tag" in columns:
-            parent_ids = _parent_ids(user, rows)
-            new_parent = {}
-            for values in rows:
-                wanted = (
-                    parent_ids.get(values.get("parent_tag")) if values.get("parent_tag") else None
-                )
-                if wanted != old_parent.get(values["tag"]):
-                    new_parent[ids[values["tag"]]] = wanted
-            _set_parents(new_parent)
-        _carry_along(moved)
-        events = [
-            dict(
-                organisation=user.organisation_id,
-                user=user.id,
-                entity_type="asset",
-                entity_id=ids[v["tag"]],
-                summary=f"{v['tag']} {v['name']}"[:300],
-                action="import_update" if v["tag"] in existing else "import_create",
-                changes="{}",
-                created_at=now,
-                updated_at=now,
-            )
-            for v in rows
-        ]
-        _insert_all(AuditEvent, events)
-    updated = sum(1 for tag in tags if tag in existing)
-    return {"created": len(rows) - updated, "updated": updated}
-
-
-def _insert_all(model, rows, **on_conflict):
-    """insert_many (with ON CONFLICT when given) of dict rows in chunks, composing the SQL of
-    a full chunk once: Peewee takes longer to build a 500-row INSERT than the database takes
-    to run it. The first chunk checks that the values are bound exactly as Peewee binds them;
-    if not, every chunk goes through insert_many."""
-    if not rows:
-        return
-    # Complete every row with the defaults Peewee would add, so the columns are the same.
-    defaults = {
-        field.name: (default() if callable(default) else default)
-        for field, default in model._meta.defaults.items()
-        if field.name not in rows[0]
-    }
-    fields = [model._meta.fields[name] for name in [*rows[0], *defaults]]
-    compiled = {}
-    for start in range(0, len(rows), CHUNK):
-        chunk = [{**row, **defaults} for row in rows[start : start + CHUNK]]
-        query = model.insert_many(chunk, fields=fields)
-        if on_conflict:
-            query = query.on_conflict(**on_conflict)
-        if compiled.get("unsafe"):
-            query.execute()
-            continue
-        params = [field.db_value(row[field.name]) for row in chunk for field in fields]
-        if len(chunk) not in compiled:
-            sql, built = query.sql()
-            if built != params:
-                compiled["unsafe"] = True
-                query.execute()
-                continue
-            compiled[len(chunk)] = sql
-        db.execute_sql(compiled[len(chunk)], params)
-
-
-def _set_parents(new_parent):
-    """Set {asset id: parent id or None} with one UPDATE per chunk, not one per row."""
-    cleared = sorted(asset_id for asset_id, parent in new_parent.items() if parent is None)
-    for start in range(0, len(cleared), CHUNK):
-        Asset.update(parent=None).where(Asset.id.in_(cleared[start : start + CHUNK])).execute()
-    pairs = sorted((a, p) for a, p in new_parent.items() if p is not None)
-    for start in range(0, len(pairs), CHUNK):
-        chunk = pairs[start : start + CHUNK]
-        Asset.update(parent=Case(Asset.id, chunk)).where(
-            Asset.id.in_([asset_id for asset_id, _ in chunk])
-        ).execute()
-
-
-def _carry_along(moved):
-    """Components, meters and documents follow an asset the file moved to another project
-    ({project: asset ids}), as they do when the asset is edited (Asset.after_update)."""
-    for project, asset_ids in moved.items():
-        everything = sorted(with_components(asset_ids))
-        place = dict(project=project.id, client=project.client_id, location=project.location_id)
-        for start in range(0, len(everything), 500):
-            chunk = everything[start : start + 500]
-            Asset.update(**place).where(Asset.id.in_(chunk)).execute()
-            for model in asset_dependents():
-                model.update(**place).where(model.asset.in_(chunk)).execute()
-
-
-def _parent_ids(user, rows):
-    wanted = sorted({v["parent_tag"] for v in rows if v.get("parent_tag")})
-    found = {}
-    for start in range(0, len(wanted), 500):
-        found.update(
-            dict(
-                Asset.select(Asset.tag, Asset.id)
-                .where(
-                    Asset.organisation == user.organisation_id,
-                    Asset.tag.in_(wanted[start : start + 500]),
-                )
-                .tuples()
-            )
-        )
-    return found
-
-
-def _model_fields(values, columns):
-    project = values["_project"]
-    fields = {"project": project.id, "client": project.client_id, "location": project.location_id}
-    for column in columns:
-        if column in (
-            "tag",
-            "name",
-            "category",
-            "make",
-            "model",
-            "serial",
-            "install_date",
-            "warranty_end",
-            "status",
-            "criticality",
-            "description",
-        ):
-            fields[FIELD_OF.get(column, column)] = values.get(column)
-    return fields
 
 
 def neutralise(value):
