@@ -69,8 +69,18 @@ def empty_tables(database):
     tables = [m._meta.table_name for m in MODELS]
     with database.connection_context():
         if isinstance(database, PostgresqlDatabase):
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            database.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            # DELETE, not TRUNCATE: on tables this small a TRUNCATE of 30 tables costs
+            # ~0.4 s (new files for every table), which made it most of the suite's time.
+            # Foreign keys are not checked meanwhile (replica role: the test user is the
+            # superuser), and the id sequences start again at 1 as on SQLite.
+            with database.atomic():
+                database.execute_sql("SET LOCAL session_replication_role = replica")
+                for table in tables:
+                    database.execute_sql(f'DELETE FROM "{table}"')
+                restart = ", ".join(
+                    f"setval(pg_get_serial_sequence('\"{t}\"', 'id'), 1, false)" for t in tables
+                )
+                database.execute_sql(f"SELECT {restart}")
         else:
             database.execute_sql("PRAGMA foreign_keys = OFF")
             for table in reversed(tables):
