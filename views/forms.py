@@ -86,6 +86,12 @@ class Required(InputRequired):
         DataRequired(self.message)(form, field)
 
 
+def sane_year(form, field):
+    """Dates of planned work: a year typed as 20266 or 1026 is a slip, not a plan."""
+    if field.data is not None and not (2000 <= field.data.year <= 2100):
+        raise ValidationError("Enter a date between the years 2000 and 2100.")
+
+
 def as_choices(pairs):
     """(value, label) pairs as WTForms options (tuples are deprecated in WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -1,13 +1,15 @@
 """Full page or HTMX partial from one template, and the helpers every template uses."""
 
-import zoneinfo
+import datetime
 from urllib.parse import urlencode
 
+import segno
 from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 
 from models import utcnow
+from models.clock import zone
 
 
 def is_htmx():
@@ -43,6 +45,13 @@ def message_response(text, status, page_title="Notice", **links):
     return make_response(render_template("error.html", message=html, title=page_title), status)
 
 
+def qr_svg(url, scale=None):
+    """An inline SVG QR code, medium error correction (survives a scuffed label): `scale`
+    pixels a module, or no fixed size, to take the size the stylesheet gives it."""
+    size = {"scale": scale} if scale else {"omitsize": True}
+    return Markup(segno.make(url, error="m").svg_inline(border=0, **size))
+
+
 def url_with(**changes):
     """The current URL with some query parameters replaced (None removes one)."""
     args = request.args.to_dict(flat=True)
@@ -61,12 +70,8 @@ def localtime(value, tz_name=None):
         return ""
     from flask_login import current_user
 
-    name = tz_name or (getattr(current_user, "timezone", None) if current_user else None) or "UTC"
-    try:
-        zone = zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    local = value.replace(tzinfo=zoneinfo.ZoneInfo("UTC")).astimezone(zone)
+    name = tz_name or (getattr(current_user, "timezone", None) if current_user else None)
+    local = value.replace(tzinfo=datetime.UTC).astimezone(zone(name))
     return local.strftime("%d %b %Y %H:%M ") + local.tzname()
 
 

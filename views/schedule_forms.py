@@ -11,18 +11,13 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from models.recurrence import UNIT_LABELS, WEEKDAY_NAMES
 from models.schedule import MISSED_LABELS, MODES, TRIGGER_LABELS
 from models.work_order import PRIORITIES
 
-from .forms import FettleForm, Required, as_choices, labelled
-
-
-def _sane_year(form, field):
-    if field.data is not None and not (2000 <= field.data.year <= 2100):
-        raise ValidationError("Enter a date between the years 2000 and 2100.")
+from .forms import FettleForm, Required, as_choices, labelled, sane_year
 
 
 class ScheduleForm(FettleForm):
@@ -63,8 +58,8 @@ class ScheduleForm(FettleForm):
         ),
     )
     time_of_day = TimeField("Due at (site time)", default=None, validators=[Required()])
-    start_date = DateField("First day", validators=[Required(), _sane_year])
-    end_date = DateField("Last day", validators=[Optional(), _sane_year])
+    start_date = DateField("First day", validators=[Required(), sane_year])
+    end_date = DateField("Last day", validators=[Optional(), sane_year])
     meter_id = SelectField("Meter", coerce=int, validate_choice=False, default=0)
     meter_interval = DecimalField(
         "Every (meter units)",

@@ -1,17 +1,15 @@
 """Many assets at once: confirm, then change status, move or archive in one transaction;
 and sheets of QR labels to stick on the equipment."""
 
-import segno
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from models import ASSET_STATUSES, Asset, Project, asset_bulk
 from models.visibility import visible
 
 from ..access import manager_required, visible_or_404
 from ..forms import labelled
-from ..rendering import render
+from ..rendering import qr_svg, render
 from . import bp
 
 MAX_SELECTION = 1000
@@ -104,11 +102,6 @@ def _apply(action, ids):
     return f"Archived {count} assets (components included).", None
 
 
-def qr_svg(url):
-    """An inline SVG QR code; medium error correction survives a scuffed label."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=3, border=0))
-
-
 @bp.route("/labels")
 @login_required
 def labels():
@@ -120,7 +113,7 @@ def labels():
     paper = request.args.get("paper", "a4")
     paper = paper if paper in PAPERS else "a4"
     base = current_app.config["BASE_URL"].rstrip("/")
-    labels = [(a, qr_svg(base + url_for("assets.show", asset_id=a.id))) for a in assets]
+    labels = [(a, qr_svg(base + url_for("assets.show", asset_id=a.id), scale=3)) for a in assets]
     return render(
         "assets/labels.html", labels=labels, paper=paper, papers=PAPERS, ids=[a.id for a in assets]
     )

@@ -1,13 +1,11 @@
 """Meters on an asset: add a meter, add a reading in one step, see the readings."""
 
-import datetime
-import zoneinfo
-
 from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 from peewee import IntegrityError
 
 from models import Asset, Meter
+from models.clock import local_to_utc
 from models.meter import ReadingError, chart_points
 
 from ..access import manageable_or_404, visible_or_404
@@ -76,12 +74,6 @@ def _number(value):
     return None if value is None else float(value)
 
 
-def _local_to_utc(value, tz_name):
-    """A wall-clock time typed at the asset's location, as naive UTC."""
-    local = value.replace(tzinfo=zoneinfo.ZoneInfo(tz_name))
-    return local.astimezone(datetime.UTC).replace(tzinfo=None)
-
-
 @bp.route("/<id:asset_id>/meters/<id:meter_id>/readings", methods=["POST"])
 @login_required
 def add_reading(asset_id, meter_id):
@@ -93,7 +85,7 @@ def add_reading(asset_id, meter_id):
     status = 422
     if form.validate_on_submit():
         read_at = (
-            _local_to_utc(form.read_at.data, asset.location.timezone) if form.read_at.data else None
+            local_to_utc(form.read_at.data, asset.location.timezone) if form.read_at.data else None
         )
         try:
             meter.add_reading(current_user, float(form.value.data), read_at, form.note.data)

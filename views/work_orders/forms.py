@@ -16,14 +16,9 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from models.signoff import SignatureError, read_signature
 from models.work_order import PRIORITIES, TYPES
 
-from ..forms import FettleForm, Required, as_choices, labelled
+from ..forms import FettleForm, Required, as_choices, labelled, sane_year
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def _sane_year(form, field):
-    if field.data is not None and not (2000 <= field.data.year <= 2100):
-        raise ValidationError("Enter a date between the years 2000 and 2100.")
 
 
 class WorkOrderForm(FettleForm):
@@ -39,7 +34,7 @@ class WorkOrderForm(FettleForm):
     )
     due_at = DateTimeLocalField(
         "Due (local time at the site)",
-        validators=[Optional(), _sane_year],
+        validators=[Optional(), sane_year],
         format=LOCAL_FORMATS,
     )
     estimated_hours = DecimalField(

@@ -11,12 +11,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import FettleForm, Required
-from .forms import LOCAL_FORMATS, _sane_year
+from ..forms import FettleForm, Required, sane_year
+from .forms import LOCAL_FORMATS
 
 
 class TimeEntryForm(FettleForm):
-    day = DateField("Date", validators=[Optional(), _sane_year])
+    day = DateField("Date", validators=[Optional(), sane_year])
     duration = StringField(
         "Time spent",
         validators=[Length(max=20)],
@@ -61,10 +61,10 @@ class CompletionNotesForm(FettleForm):
 
 class DowntimeForm(FettleForm):
     started_at = DateTimeLocalField(
-        "Down from (site time)", validators=[Optional(), _sane_year], format=LOCAL_FORMATS
+        "Down from (site time)", validators=[Optional(), sane_year], format=LOCAL_FORMATS
     )
     ended_at = DateTimeLocalField(
-        "Back in service (site time)", validators=[Optional(), _sane_year], format=LOCAL_FORMATS
+        "Back in service (site time)", validators=[Optional(), sane_year], format=LOCAL_FORMATS
     )
     note = StringField("Note", validators=[Optional(), Length(max=300)])
 

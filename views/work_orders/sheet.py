@@ -1,23 +1,16 @@
 """The job sheet: a work order on paper, for sites where a phone is no use and for clients
 who want a signed copy. A QR code on it opens the order again."""
 
-import segno
 from flask import current_app, url_for
 from flask_login import login_required
-from markupsafe import Markup
 
 from models import Assignment, ChecklistItem, Signature, User
 
-from ..rendering import render
+from ..rendering import qr_svg, render
 from . import bp
 from .orders import order_or_404
 
 BLANK_ROWS = {"checklist": 8, "notes": 6, "parts": 5, "time": 4}
-
-
-def qr_svg(url):
-    """An inline SVG QR code that scales to the size the print stylesheet gives it."""
-    return Markup(segno.make(url, error="m").svg_inline(omitsize=True, border=0))
 
 
 @bp.route("/work-orders/<id:order_id>/sheet")
