@@ -12,7 +12,9 @@ from .document import DOCUMENT_KINDS, Document
 from .downtime import Downtime
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
+from .notification import Notification
 from .organisation import Organisation
+from .outbox import OutboxAttachment, OutboxEmail
 from .part import PartUsed
 from .procedure import Procedure, ProcedureItem
 from .project import PROJECT_STATUSES, Project
@@ -54,6 +56,9 @@ MODELS = [
     ScheduleAssignee,
     Occurrence,
     CalendarFeed,
+    Notification,
+    OutboxEmail,
+    OutboxAttachment,
 ]
 
 __all__ = [
@@ -86,6 +91,9 @@ __all__ = [
     "Comment",
     "Downtime",
     "Mention",
+    "Notification",
+    "OutboxAttachment",
+    "OutboxEmail",
     "PartUsed",
     "TimeEntry",
     "WorkOrderFile",

@@ -235,3 +235,22 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on a loopback port (aiosmtpd) that keeps what it receives."""
+    from bench.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def worker_app(app, monkeypatch):
+    """Tasks run in this process use the test app (its database and settings)."""
+    from tasks import housekeeping
+
+    monkeypatch.setattr(housekeeping, "_app", app)
+    return app

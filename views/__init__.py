@@ -28,6 +28,7 @@ def register_views(app: Flask):
     register_template_helpers(app)
 
     from . import (
+        admin_outbox,
         assets,
         auth,
         browse,
@@ -49,6 +50,7 @@ def register_views(app: Flask):
     app.register_blueprint(schedules.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(calendar_feed.bp)
+    app.register_blueprint(admin_outbox.bp)
     cli.register(app)
 
     from app import login_manager
