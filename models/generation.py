@@ -247,7 +247,10 @@ def first_occurrence(schedule, now=None):
 def refresh_waiting(now=None):
     """Schedules waiting for their last order, whose order is now completed or cancelled:
     a floating one counts its next due from the completion day (and, "whichever comes
-    first", its next meter threshold from the meter's value then); a one-open one resumes."""
+    first", its next meter threshold from the meter's value then); a one-open one resumes
+    (a meter one creating at once the order for a threshold reached meanwhile: returned)."""
+    from .meter_schedules import release
+
     now = now or utcnow()
     rows = list(
         schedule_query()
@@ -260,6 +263,7 @@ def refresh_waiting(now=None):
             WorkOrder.status.not_in(OPEN_STATUSES),
         )
     )
+    released = []
     for schedule in rows:
         order = schedule.last_order
         rule = schedule.rule(schedule.location.timezone)
@@ -274,19 +278,21 @@ def refresh_waiting(now=None):
             fields["generate_at"] = schedule.next_due_at - datetime.timedelta(
                 days=schedule.lead_days
             )
-        Schedule.update(**fields).where(
-            Schedule.id == schedule.id,
-            Schedule.waiting == True,  # noqa: E712
-        ).execute()
-    return len(rows)
+        resumed = (
+            Schedule.update(**fields)
+            .where(Schedule.id == schedule.id, Schedule.waiting == True)  # noqa: E712
+            .execute()
+        )
+        if resumed and schedule.trigger == "meter":
+            released.append(schedule)
+    return release(released, now) if released else []
 
 
 def run_pass(now=None, limit=None):
     """One generation pass: resume schedules whose last order is done, then create every
     order whose time has come. Returns the number of orders created."""
     now = now or utcnow()
-    refresh_waiting(now)
-    created, last_id = 0, 0
+    created, last_id = len(refresh_waiting(now)), 0
     while limit is None or created < limit:
         # Keyset by id: a schedule still due after its turn (capped) waits for the next pass.
         batch = list(
