@@ -174,7 +174,7 @@ def generate_for(schedule, now=None, actor=None, force=False):
         Schedule.update(generate_at=None, waiting=True).where(Schedule.id == schedule.id).execute()
         return []
     dates, missed = _dates_due(schedule, rule, now, force)
-    created = []
+    created, existing, last_day = [], None, None
     for n, day in enumerate(dates):
         due = due_at(rule, day)
         late = (due < now - GRACE or (n == 0 and missed > 0)) and not force
@@ -187,21 +187,36 @@ def generate_for(schedule, now=None, actor=None, force=False):
             order = create_occurrence(schedule, asset.id, day.isoformat(), due, actor, late, note)
             if order is not None:
                 created.append(order)
+            elif existing is None:  # made by another worker (or a pass cut short)
+                existing = _order_of(schedule, asset.id, day.isoformat())
+        last_day = day
         if schedule.one_open and not schedule.is_group:
-            break  # the next waits until this one is done
-    _advance(schedule, rule, dates[-1] if dates else None, created)
+            break  # the next waits until this one is done (and is created then, if missed)
+    _advance(schedule, rule, last_day, created[-1].id if created else existing)
     return created
 
 
-def _advance(schedule, rule, last_day, created):
-    """Move the schedule past `last_day`: the next fixed occurrence, or wait for completion."""
+def _order_of(schedule, asset_id, key):
+    return (
+        Occurrence.select(Occurrence.work_order)
+        .where(
+            Occurrence.schedule == schedule.id, Occurrence.asset == asset_id, Occurrence.key == key
+        )
+        .scalar()
+    )
+
+
+def _advance(schedule, rule, last_day, last_order_id):
+    """Move the schedule past `last_day`: the next fixed occurrence, or wait for its order
+    to be done. An occurrence another worker created counts as made here: both workers
+    then write the same state, so a floating schedule never moves on while it waits."""
     fields = {"updated_at": utcnow()}
-    if created:
-        fields["last_order"] = created[-1].id
+    if last_order_id:
+        fields["last_order"] = last_order_id
     waits = schedule.floating or (schedule.one_open and not schedule.is_group)
     if last_day is None:
         pass
-    elif waits and created:
+    elif waits and last_order_id:
         fields.update(next_due_at=None, generate_at=None, waiting=True)
         if schedule.floating and schedule.trigger == "either":
             fields["next_meter_at"] = None
