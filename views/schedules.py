@@ -21,9 +21,10 @@ from models.visibility import can_manage, get_visible, visible
 from models.work_order import STATUS_LABELS
 
 from .access import manager_required, visible_or_404
+from .compliance import compliance_context
 from .forms import as_choices
 from .listing import choice_arg, id_arg, paginate
-from .rendering import render
+from .rendering import is_htmx, render
 from .schedule_forms import ScheduleForm
 from .work_orders.orders import project_team
 
@@ -101,9 +102,13 @@ def _places(rows):
 @bp.route("/schedules/<id:schedule_id>")
 @login_required
 def show(schedule_id):
-    """A schedule: its rule, the next occurrences, the orders it made, and its controls."""
+    """A schedule: its rule, the next occurrences, the orders it made, its PM compliance
+    over a period, and its controls."""
     schedule = schedule_or_404(schedule_id)
-    return render("schedules/show.html", **_show_context(schedule))
+    context = compliance_context(current_user, schedule=schedule.id)
+    if is_htmx():  # the period selector swaps the compliance card only
+        return render("schedules/show.html", "compliance", tz=schedule.location.timezone, **context)
+    return render("schedules/show.html", **_show_context(schedule), **context)
 
 
 def _show_context(schedule):
