@@ -151,6 +151,24 @@ def _show_context(schedule):
     )
 
 
+@bp.route("/schedules/meters")
+@manager_required
+def meters():
+    """The meter choices for the asset tag typed in the form, swapped in by htmx when the
+    tag changes (without JavaScript, they come with the form's next render)."""
+    form = ScheduleForm(formdata=None)
+    tag = request.args.get("asset_tag", "").strip()
+    asset = visible(Asset, current_user).where(Asset.tag == tag).first() if tag else None
+    _meter_choices(form, asset)
+    return render("schedules/form.html", "meter_field", form=form)
+
+
+def _meter_choices(form, asset):
+    meters = visible(Meter, current_user, Meter.id, Meter.name, Meter.unit)
+    meters = meters.where(Meter.asset == asset.id) if asset else meters.limit(0)
+    form.meter_id.choices = as_choices([(0, "None"), *((m.id, str(m)) for m in meters)])
+
+
 def _choices(form, project_id, asset):
     form.project_id.choices = as_choices(
         (p.id, f"{p.code} {p.name}")
@@ -159,9 +177,7 @@ def _choices(form, project_id, asset):
         .order_by(Project.code)
     )
     form.procedure_id.choices = as_choices([(0, "None"), *Procedure.choices_for(current_user)])
-    meters = visible(Meter, current_user, Meter.id, Meter.name, Meter.unit)
-    meters = meters.where(Meter.asset == asset.id) if asset else meters.limit(0)
-    form.meter_id.choices = as_choices([(0, "None"), *((m.id, str(m)) for m in meters)])
+    _meter_choices(form, asset)
     form.assignee_ids.choices = as_choices((u.id, u.name) for u in project_team(project_id))
 
 
@@ -177,6 +193,8 @@ def _read(form):
         if asset.project_id != project.id:
             form.asset_tag.errors.append(f"{asset.tag} is in another project.")
             return None
+    if not asset and form.category.data and not _category_ok(form, project):
+        return None
     meter = get_visible(Meter, current_user, form.meter_id.data) if form.meter_id.data else None
     if form.meter_id.data and meter is None:
         form.meter_id.errors.append("Choose one of the asset's meters.")
@@ -200,6 +218,22 @@ def _read(form):
                  "priority", "estimated_hours", "requires_signature"):  # fmt: skip
         data[name] = form[name].data
     return data, [team[i] for i in sorted(set(form.assignee_ids.data or []))]
+
+
+def _category_ok(form, project):
+    """A group needs at least one live asset of its category in the project: a typo would
+    otherwise make a schedule that never creates anything."""
+    live = Asset.select(Asset.category).where(
+        Asset.project == project.id, Asset.archived_at.is_null(), Asset.status != "retired"
+    )
+    if live.where(Asset.category == form.category.data).exists():
+        return True
+    names = sorted({c for (c,) in live.distinct().tuples() if c})[:12]
+    message = f"No live asset in {project.code} has the category “{form.category.data}”."
+    if names:
+        message += " Its categories: " + ", ".join(names) + "."
+    form.category.errors.append(message)
+    return False
 
 
 def _save(form, schedule=None):
