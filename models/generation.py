@@ -101,6 +101,7 @@ def create_occurrence(schedule, asset_id, key, due, actor, late=False, note=""):
                     asset=asset_id,
                     key=key,
                     due_at=due,
+                    deadline_at=Occurrence.deadline_for(due, schedule.location.timezone),
                     late=late,
                 )
         except IntegrityError:
@@ -143,21 +144,21 @@ def _open_assets(schedule):
 
 def _dates_due(schedule, rule, now, force):
     """The local dates whose order is due to be created by `now`, after the missed policy;
-    with the count of missed occurrences dropped."""
+    with the missed dates it dropped."""
     first = local_date(schedule.next_due_at, rule.tz)
     lead = datetime.timedelta(days=schedule.lead_days)
     if force:
-        return [first], 0
+        return [first], []
     if schedule.floating:
-        return ([first] if due_at(rule, first) - lead <= now else []), 0
+        return ([first] if due_at(rule, first) - lead <= now else []), []
     dates, day = [], first
     while day is not None and len(dates) < MAX_PER_SCHEDULE and due_at(rule, day) - lead <= now:
         dates.append(day)
         day = after(rule, day)
     past = [d for d in dates if due_at(rule, d) <= now]
     if schedule.missed_policy == "latest" and len(past) > 1:
-        return dates[len(past) - 1 :], len(past) - 1
-    return dates, 0
+        return dates[len(past) - 1 :], dates[: len(past) - 1]
+    return dates, []
 
 
 def generate_for(schedule, now=None, actor=None, force=False):
@@ -173,7 +174,9 @@ def generate_for(schedule, now=None, actor=None, force=False):
     if schedule.one_open and not schedule.is_group and not assets:
         Schedule.update(generate_at=None, waiting=True).where(Schedule.id == schedule.id).execute()
         return []
-    dates, missed = _dates_due(schedule, rule, now, force)
+    dates, skipped = _dates_due(schedule, rule, now, force)
+    missed = len(skipped)
+    _record_skipped(schedule, rule, skipped, assets)
     created = []
     for n, day in enumerate(dates):
         due = due_at(rule, day)
@@ -191,6 +194,26 @@ def generate_for(schedule, now=None, actor=None, force=False):
             break  # the next waits until this one is done
     _advance(schedule, rule, dates[-1] if dates else None, created)
     return created
+
+
+def _record_skipped(schedule, rule, days, assets):
+    """Occurrences the missed policy skipped stay on record without an order: they were due
+    and not done, and PM compliance must count them."""
+    rows = [
+        {
+            "organisation": schedule.organisation_id,
+            "schedule": schedule.id,
+            "asset": asset.id,
+            "key": day.isoformat(),
+            "due_at": due_at(rule, day),
+            "deadline_at": Occurrence.deadline_for(due_at(rule, day), rule.tz),
+            "late": True,
+        }
+        for day in days
+        for asset in assets
+    ]
+    if rows:
+        Occurrence.insert_many(rows).on_conflict_ignore().execute()
 
 
 def _advance(schedule, rule, last_day, created):

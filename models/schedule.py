@@ -39,12 +39,13 @@ from peewee import (
 from .asset import Asset
 from .base import AuditedModel, BaseModel, choice_check
 from .client import Client
+from .clock import local_day_bounds
 from .location import Location
 from .meter import Meter
 from .organisation import Organisation
 from .procedure import Procedure
 from .project import Project
-from .recurrence import UNITS, Rule
+from .recurrence import UNITS, Rule, local_date
 from .user import User
 from .work_order import PRIORITIES, WorkOrder
 
@@ -205,6 +206,7 @@ class Occurrence(BaseModel):
     asset = ForeignKeyField(Asset, on_delete="CASCADE", index=False)
     key = CharField(max_length=40)
     due_at = DateTimeField()
+    deadline_at = DateTimeField()  # the end of the due date at the site: on time if done by then
     late = BooleanField(default=False)
     work_order = ForeignKeyField(WorkOrder, null=True, on_delete="SET NULL", index=False)
 
@@ -213,7 +215,13 @@ class Occurrence(BaseModel):
             (("schedule", "asset", "key"), True),
             (("work_order",), False),
             (("schedule", "due_at"), False),
+            (("organisation", "due_at"), False),
         )
+
+    @staticmethod
+    def deadline_for(due, tz):
+        """Compliance counts a PM order on time when it is done by the end of its due date."""
+        return local_day_bounds(local_date(due, tz), tz)[1]
 
 
 class Forecast(NamedTuple):
@@ -236,7 +244,7 @@ def forecast(user, start, end, schedules=None):
     of its live assets now. `schedules` narrows the query (e.g. by project or location);
     Schedule.asset, Asset.tag and Asset.name are loaded for display (constant queries).
     """
-    from .recurrence import add_months, due_at, local_date, occurrences_between
+    from .recurrence import add_months, due_at, occurrences_between
     from .visibility import visible
 
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
