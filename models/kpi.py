@@ -221,7 +221,7 @@ class Backlog:
     overdue: int
 
 
-def _open_at(moment_):
+def open_at(moment_):
     """Raised before the moment and not completed by then (cancelled work is left out:
     when it was cancelled is not recorded)."""
     return (WorkOrder.created_at < moment_) & (is_open() | (WorkOrder.completed_at >= moment_))
@@ -232,7 +232,7 @@ def backlog(cover, moments):
     first, last = min(moments), max(moments)
     columns = []
     for at in moments:
-        here = _open_at(at)
+        here = open_at(at)
         columns += [
             fn.SUM(Case(None, [(here, 1)], 0)),
             fn.SUM(Case(None, [(here, seconds_between(moment(at), WorkOrder.created_at))], 0)),
@@ -267,7 +267,7 @@ def backlog_ages(cover, at):
     bands.append(fn.SUM(Case(None, [(age >= AGE_BANDS[-1][1], 1)], 0)))
     row = (
         WorkOrder.select(*bands)
-        .where(cover.where(WorkOrder), WorkOrder.status != SQL("'cancelled'"), _open_at(at))
+        .where(cover.where(WorkOrder), WorkOrder.status != SQL("'cancelled'"), open_at(at))
         .tuples()
         .get()
     )

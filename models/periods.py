@@ -47,12 +47,12 @@ class Period:
 
     @property
     def short_label(self):
-        """For a chart's axis: "Oct 26", "Q3 26", "14 Oct"."""
+        """For a chart's axis, on two lines: "Oct\n2026", "Q3\n2026", "14 Oct\n2026"."""
         if self.kind == "month":
-            return self.first.strftime("%b %y")
+            return self.first.strftime("%b\n%Y")
         if self.kind == "quarter":
-            return f"Q{(self.first.month - 1) // 3 + 1} {self.first:%y}"
-        return self.first.strftime("%d %b %y")
+            return f"Q{(self.first.month - 1) // 3 + 1}\n{self.first.year}"
+        return self.first.strftime("%d %b\n%Y")
 
     def bounds(self, tz_name):
         """[start, end) in naive UTC: local midnight of the first day to that after the last."""
