@@ -39,6 +39,7 @@ def register_views(app: Flask):
         locations,
         procedures,
         projects,
+        reports,
         schedules,
         work_orders,
     )
@@ -49,6 +50,7 @@ def register_views(app: Flask):
     app.register_blueprint(schedules.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(calendar_feed.bp)
+    app.register_blueprint(reports.bp)
     cli.register(app)
 
     from app import login_manager
