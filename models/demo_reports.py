@@ -1,7 +1,7 @@
 """Demo history for the reports: a year in which every client's assets fail now and then
 (some of them again within days, so first-time fix is not a flat 100%), a monthly planned
 visit on every project (mostly on time, some late, some missed, so PM compliance means
-something), and the organisation's logo on its reports.
+something), the organisation's logo on its reports, and site photos on recent repairs.
 
 Called by the demo loader after the other demo modules:
 `demo_reports.load(org, users, storage=None)`.
@@ -11,10 +11,11 @@ import datetime
 import io
 import random
 
-from . import demo_records, demo_schedules, demo_work
+from . import demo_checklists, demo_records, demo_schedules, demo_signoff, demo_work
 from .asset import Asset
 from .base import utcnow
 from .branding import store_logo
+from .procedure import Procedure
 from .user import ProjectMember
 from .work_order import Activity
 
@@ -35,6 +36,7 @@ def load(org, users, storage=None, seed=23):
     _planned_visits(org, users["manager"], rng)
     if storage is not None:
         store_logo(users["admin"], storage, _logo())
+        _showcase(org, users, orders, storage, rng)
     return orders
 
 
@@ -126,6 +128,21 @@ def _planned_visits(org, manager, rng):
             start_date=start + datetime.timedelta(days=rng.randint(0, 27)),
         )
         demo_schedules._history(schedule, start, today, rng)
+
+
+def _showcase(org, users, orders, storage, rng):
+    """Two recent repairs with everything a service report shows: a checklist with readings,
+    site photos and the client's signature."""
+    recent = [o for o in orders if o.status == "completed" and o.asset_id][-2:]
+    procedure = (
+        Procedure.select().where(Procedure.organisation == org.id).order_by(Procedure.id).first()
+    )
+    for n, order in enumerate(recent):
+        if procedure is not None:
+            demo_checklists._checklist(order, procedure, users["technician"], rng)
+        signer = demo_signoff.SIGNERS[n % len(demo_signoff.SIGNERS)]
+        demo_signoff._sign(org, order, users["technician"], signer, storage, seed=20 + n)
+    demo_records._photos(recent, users, storage, rng)
 
 
 def _logo():

@@ -26,6 +26,11 @@ def _number(value, digits=0):
     return f"{value:,.{digits}f}"
 
 
+def _tick(value):
+    """An axis value: whole numbers without decimals, halves with one (12.5)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 def _frame(title, top, unit, labels, digits):
     """The SVG opening, title, grid with y labels and x labels; returns (parts, x, y, step)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -47,7 +52,7 @@ def _frame(title, top, unit, labels, digits):
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{LEFT - 5}" y="{y(value) + 3.5:.1f}" font-size="10" text-anchor="end" '
-            f'fill="{MUTED}">{_number(value, digits if top < 10 else 0)}{escape(unit)}</text>'
+            f'fill="{MUTED}">{_tick(value)}{escape(unit)}</text>'
         )
     for index, label in enumerate(labels):
         x = LEFT + step * (index + 0.5)
