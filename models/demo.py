@@ -4,7 +4,7 @@ generator shares: believable names, so a new user can judge the product by it.""
 import datetime
 import random
 
-from . import demo_checklists, demo_records, demo_schedules, demo_signoff
+from . import demo_checklists, demo_records, demo_reports, demo_schedules, demo_signoff
 from .asset import Asset
 from .base import db
 from .client import Client
@@ -351,6 +351,7 @@ def load_demo(asset_total=300, seed=7, storage=None):
         demo_records.load(org, users, orders, storage=storage)
         demo_signoff.load(org, users, orders, storage=storage)
         demo_schedules.load(org, users, orders, storage=storage)
+        demo_reports.load(org, users, storage=storage)
         if storage is not None:
             add_documents(org, storage, technician, rng)
     return org

@@ -40,6 +40,7 @@ def register_views(app: Flask):
         locations,
         procedures,
         projects,
+        reports,
         schedules,
         work_orders,
     )
@@ -51,6 +52,7 @@ def register_views(app: Flask):
     app.register_blueprint(calendar.bp)
     app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(admin_outbox.bp)
+    app.register_blueprint(reports.bp)
     cli.register(app)
 
     from app import login_manager
