@@ -70,7 +70,6 @@ def create_app(test_config=None):
 
     database = open_database(app.config["DATABASE_URL"])
     db.initialize(database)
-    configure_mail(app.config)  # links and senders for mail written outside a request
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -94,4 +93,5 @@ def create_app(test_config=None):
     from views import register_views
 
     register_views(app)
+    configure_mail(app)  # settings and links for mail written outside a request
     return app

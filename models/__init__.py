@@ -1,5 +1,8 @@
 """Fettle's data model: one module per aggregate, re-exported here."""
 
+from .action_token import ActionToken
+from .alert_detection import AlertMark
+from .alert_preferences import AlertPreference, AlertSettings
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
@@ -59,9 +62,17 @@ MODELS = [
     Notification,
     OutboxEmail,
     OutboxAttachment,
+    AlertPreference,
+    AlertSettings,
+    AlertMark,
+    ActionToken,
 ]
 
 __all__ = [
+    "ActionToken",
+    "AlertMark",
+    "AlertPreference",
+    "AlertSettings",
     "ASSET_STATUSES",
     "Activity",
     "Assignment",

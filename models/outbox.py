@@ -51,20 +51,25 @@ RETRY_FIRST = datetime.timedelta(seconds=30)  # then doubled after each temporar
 RETRY_MAX = datetime.timedelta(minutes=30)
 GIVE_UP_AFTER = datetime.timedelta(days=3)  # of temporary failures: then failed, for an admin
 
-_settings = {}
+_app = {}
 
 
-def configure(config):
-    """Settings for code run outside a request (the app factory calls this)."""
-    for name in ("BASE_URL", "SECRET_KEY", "SMTP_URL", "MAIL_FROM"):
-        _settings[name] = config.get(name)
+def configure(app):
+    """Settings and URLs for mail written outside a request (the app factory calls this)."""
+    _app.update(config=app.config, url_map=app.url_map)
 
 
 def setting(name, default=None):
     """A mail setting: the current app's, else the one the app factory configured."""
     if has_app_context():
         return current_app.config.get(name, default)
-    return _settings.get(name) or default
+    return _app.get("config", {}).get(name) or default
+
+
+def path_for(endpoint, **values):
+    """url_for's path, also outside a request (a worker writing mail)."""
+    url_map = current_app.url_map if has_app_context() else _app["url_map"]
+    return url_map.bind("localhost").build(endpoint, values)
 
 
 def lease_length():
