@@ -16,7 +16,7 @@ from .organisation import Organisation
 from .user import User
 
 CHANNELS = ("app", "email", "both")
-CHANNEL_LABELS = {"app": "In the app", "email": "By email", "both": "In the app and by email"}
+CHANNEL_LABELS = {"app": "In the app", "email": "By email", "both": "App and email"}
 TIMINGS = ("immediate", "digest")
 TIMING_LABELS = {"immediate": "At once", "digest": "Daily digest"}
 
@@ -43,6 +43,16 @@ KINDS = {
     "warranty": Kind("Warranty ending", "An asset's warranty ends within 30 days (managers)"),
     "meter_limit": Kind("Meter reading", "A meter reading is outside its limits (managers)"),
 }
+
+# The kinds that can reach each role (the preferences page shows only these).
+ROLE_KINDS = {
+    "admin": tuple(KINDS),
+    "manager": tuple(KINDS),
+    "technician": (
+        "assigned", "unassigned", "due_changed", "due_soon", "overdue", "pm_generated", "mention",
+    ),
+    "client": ("completed", "mention"),
+}  # fmt: skip
 
 DEFAULT_DUE_SOON_HOURS = 24
 DEFAULT_ESCALATE_AFTER_HOURS = 24

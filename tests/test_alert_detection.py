@@ -138,6 +138,7 @@ def test_daily_digest_at_the_persons_hour_once_a_day(app, scene):
     assert send_digests(morning + 4 * HOUR) == 0
     [digest] = OutboxEmail.select()
     assert digest.event == "digest" and digest.recipient == scene.tech.email
+    assert digest.organisation_id == scene.org  # the admins' outbox shows it
     assert digest.subject.startswith("Fettle daily digest: 2 alerts")
     assert "Chiller 2 service" in digest.text_body and "Boiler check" in digest.html_body
     assert digest.header_dict()["List-Unsubscribe"].startswith("<http://localhost/notifications/")

@@ -13,6 +13,7 @@ from models.alert_email import read_unsubscribe_token
 from models.alert_preferences import (
     CHANNEL_LABELS,
     KINDS,
+    ROLE_KINDS,
     TIMING_LABELS,
     Choice,
     organisation_defaults,
@@ -33,7 +34,7 @@ from .rendering import render
 HOURS = as_choices((h, f"{h:02d}:00") for h in range(24))
 
 
-def _choices_form(values, digest_hour, extra=None):
+def _choices_form(values, digest_hour, kinds, extra=None):
     """A form with a channel and a timing per kind of alert, and the digest hour."""
     fields = {
         "digest_hour": SelectField(
@@ -41,8 +42,8 @@ def _choices_form(values, digest_hour, extra=None):
         ),
         **(extra or {}),
     }
-    for kind, info in KINDS.items():
-        choice = values[kind]
+    for kind in kinds:
+        info, choice = KINDS[kind], values[kind]
         fields[f"channel_{kind}"] = SelectField(
             info.label,
             choices=as_choices(CHANNEL_LABELS.items()),
@@ -57,8 +58,8 @@ def _choices_form(values, digest_hour, extra=None):
     return type("AlertChoicesForm", (FettleForm,), fields)()
 
 
-def _submitted(form):
-    return {k: Choice(form[f"channel_{k}"].data, form[f"timing_{k}"].data) for k in KINDS}
+def _submitted(form, kinds):
+    return {k: Choice(form[f"channel_{k}"].data, form[f"timing_{k}"].data) for k in kinds}
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
@@ -67,10 +68,11 @@ def preferences():
     """How this person hears about each kind of alert, and when their digest comes."""
     mine = {kind: choice for kind, (choice, _own) in user_choices(current_user).items()}
     _, _, hour = settings_for(current_user.organisation_id, current_user.id)
-    form = _choices_form(mine, hour)
+    kinds = ROLE_KINDS.get(current_user.role, ())
+    form = _choices_form(mine, hour, kinds)
     if form.validate_on_submit():
         with db.atomic():
-            save_choices(current_user, _submitted(form), user=current_user)
+            save_choices(current_user, _submitted(form, kinds), user=current_user)
             save_settings(current_user, user=current_user, digest_hour=form.digest_hour.data)
         flash("Your alert preferences are saved.", "success")
         return redirect(url_for("notifications.preferences"))
@@ -79,7 +81,7 @@ def preferences():
         "form",
         status=422 if request.method == "POST" else 200,
         form=form,
-        kinds=KINDS,
+        kinds={k: KINDS[k] for k in kinds},
         timezone=current_user.timezone or "your organisation's time zone",
         defaults=False,
     )
@@ -106,10 +108,10 @@ def defaults():
             description="The project's managers hear when work is still overdue this long.",
         ),
     }
-    form = _choices_form(organisation_defaults(org), hour, extra)
+    form = _choices_form(organisation_defaults(org), hour, KINDS, extra)
     if form.validate_on_submit():
         with db.atomic():
-            save_choices(current_user, _submitted(form))
+            save_choices(current_user, _submitted(form, KINDS))
             save_settings(
                 current_user,
                 digest_hour=form.digest_hour.data,
