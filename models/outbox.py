@@ -324,8 +324,10 @@ def mark_failed(row, token, error, now=None):
 
 
 def retry_delay(attempts):
-    """30 s, 1 min, 2 min, ... up to 30 min between attempts."""
-    return min(RETRY_FIRST * (2 ** max(attempts - 1, 0)), RETRY_MAX)
+    """30 s, 1 min, 2 min, ... up to 30 min between attempts (OUTBOX_RETRY_SECONDS sets
+    the first delay: the queue tests shorten it)."""
+    first = float(os.environ.get("OUTBOX_RETRY_SECONDS", RETRY_FIRST.total_seconds()))
+    return min(datetime.timedelta(seconds=first) * (2 ** max(attempts - 1, 0)), RETRY_MAX)
 
 
 def mark_retry(row, token, error, now=None, count_attempt=True):
