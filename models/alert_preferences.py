@@ -123,14 +123,22 @@ def organisation_defaults(organisation_id):
 
 def choices_for(organisation_id, user_ids, kind):
     """{user id: Choice} for one kind of alert: each person's choice, else the
-    organisation's, else the built-in default. Two queries whatever the number of people."""
-    default = organisation_defaults(organisation_id)[kind]
-    found = dict.fromkeys(user_ids, default)
-    if user_ids:
-        rows = AlertPreference.select(
+    organisation's, else the built-in default. One query whatever the number of people."""
+    rows = list(
+        AlertPreference.select(
             AlertPreference.user, AlertPreference.channel, AlertPreference.timing
-        ).where(AlertPreference.user.in_(list(user_ids)), AlertPreference.kind == kind)
-        found.update({r.user_id: Choice(r.channel, r.timing) for r in rows})
+        ).where(
+            AlertPreference.kind == kind,
+            (AlertPreference.organisation == organisation_id)
+            & (AlertPreference.user.is_null() | AlertPreference.user.in_(list(user_ids))),
+        )
+    )
+    default = Choice(KINDS[kind].channel, KINDS[kind].timing)
+    for row in rows:
+        if row.user_id is None:
+            default = Choice(row.channel, row.timing)
+    found = dict.fromkeys(user_ids, default)
+    found.update({r.user_id: Choice(r.channel, r.timing) for r in rows if r.user_id})
     return found
 
 

@@ -28,7 +28,6 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
-    IntegrityError,
     TextField,
 )
 
@@ -190,35 +189,22 @@ def queue_email(
 
     `attachments` are Attachment(filename, content_type, content bytes); `unsubscribe_url`
     adds the List-Unsubscribe headers (one-click, RFC 8058)."""
-    event, occurrence = key
-    recipient = (recipient or "").strip()
-    headers = dict(headers or {})
-    if unsubscribe_url:
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    row = email_row(
+        recipient, subject, text, html, key=key, organisation=organisation, user=user,
+        headers=headers, unsubscribe_url=unsubscribe_url,
+    )  # fmt: skip
     with db.atomic():
-        try:
-            with db.atomic():  # a savepoint: a duplicate rolls back this insert only
-                email = OutboxEmail.create(
-                    organisation=getattr(organisation, "id", organisation),
-                    user=getattr(user, "id", user),
-                    event=event[:40],
-                    recipient=recipient[:254],
-                    occurrence=str(occurrence)[:120],
-                    subject=" ".join(subject.split())[:500],
-                    text_body=text,
-                    html_body=html or "",
-                    headers=json.dumps(headers),
-                    message_id=_message_id(event, recipient, occurrence),
-                )
-        except IntegrityError:
-            if _exists(event, recipient, occurrence):
-                return None
-            raise
+        # A repeat of the key inserts nothing: no savepoint, no error, one statement.
+        inserted = list(
+            OutboxEmail.insert(**row).on_conflict_ignore().returning(OutboxEmail).execute()
+        )
+        if not inserted:
+            return None
+        email = inserted[0]
         for attachment in attachments:
             attachment = Attachment(*attachment)
             OutboxAttachment.create(
-                email=email,
+                email=email.id,
                 filename=attachment.filename[:200],
                 content_type=attachment.content_type[:100],
                 content=attachment.content,
@@ -227,16 +213,46 @@ def queue_email(
     return email
 
 
-def _exists(event, recipient, occurrence):
-    return (
-        OutboxEmail.select()
-        .where(
-            OutboxEmail.event == event[:40],
-            OutboxEmail.recipient == recipient[:254],
-            OutboxEmail.occurrence == str(occurrence)[:120],
-        )
-        .exists()
-    )
+def email_row(
+    recipient, subject, text, html="", *, key, organisation=None, user=None, headers=None,
+    unsubscribe_url=None, now=None,
+):  # fmt: skip
+    """The outbox row for an email (see queue_email), for queueing many at once."""
+    event, occurrence = key
+    recipient = (recipient or "").strip()
+    if not recipient or not isinstance(subject, str) or not isinstance(text, str):
+        raise ValueError("An email needs a recipient, a subject and a text body.")
+    headers = dict(headers or {})
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    now = now or utcnow()
+    return {
+        "created_at": now,
+        "updated_at": now,
+        "next_attempt_at": now,
+        "organisation": getattr(organisation, "id", organisation),
+        "user": getattr(user, "id", user),
+        "event": event[:40],
+        "recipient": recipient[:254],
+        "occurrence": str(occurrence)[:120],
+        "subject": " ".join(subject.split())[:500],
+        "text_body": text,
+        "html_body": html or "",
+        "headers": json.dumps(headers),
+        "message_id": _message_id(event, recipient, occurrence),
+    }
+
+
+def queue_emails(rows):
+    """Queue many emails (rows from email_row) in the caller's transaction; those whose
+    key is already in the outbox are left out. Delivery is woken once, after the commit."""
+    if not rows:
+        return
+    with db.atomic():
+        for start in range(0, len(rows), 200):
+            OutboxEmail.insert_many(rows[start : start + 200]).on_conflict_ignore().execute()
+        wake_delivery_after_commit()
 
 
 def _wake_delivery():
