@@ -24,7 +24,7 @@ from .work_order import Assignment, WorkOrder, is_open
 
 LOOKBACK = datetime.timedelta(days=7)  # older overdue work was known before: no flood
 WARRANTY_NOTICE = datetime.timedelta(days=30)
-BATCH = 500
+BATCH = 200  # orders per transaction: on SQLite, delivery commits between batches
 
 
 class AlertMark(BaseModel):
