@@ -206,6 +206,53 @@ def stop_email(user, kind):
     return current.email
 
 
+def unsubscribe_person(user, kind):
+    """An unsubscribe link followed: this kind's email (or, for "digest", the kinds held for
+    the digest) stops at once: in the app only from now on, and its mail still waiting in
+    the outbox is not sent. Returns True."""
+    from .audit import AuditEvent
+    from .outbox import OutboxEmail
+
+    kinds = [kind]
+    if kind == "digest":
+        kinds = [k for k, (c, _own) in user_choices(user).items() if c.timing == "digest"]
+    with db.atomic():
+        for each in kinds:
+            stop_email(user, each)
+        OutboxEmail.update(status="cancelled").where(
+            OutboxEmail.user == user.id,
+            OutboxEmail.event.in_(kinds + (["digest"] if kind == "digest" else [])),
+            OutboxEmail.status == "pending",
+        ).execute()
+        AuditEvent.record(user, "unsubscribe", user, {"email": (", ".join(kinds), "app only")})
+    return True
+
+
+def unsubscribe_contact(client):
+    """A client's contact stops the completed-work emails: the client's opt-in ends."""
+    from .audit import AuditEvent
+    from .client import Client
+    from .outbox import OutboxEmail
+
+    with db.atomic():
+        if client.completion_alerts:
+            Client.update(completion_alerts=False).where(Client.id == client.id).execute()
+            AuditEvent.record(
+                None,
+                "unsubscribe",
+                client,
+                {"completion_alerts": (True, False)},
+                organisation_id=client.organisation_id,
+            )
+        OutboxEmail.update(status="cancelled").where(
+            OutboxEmail.recipient == client.email,
+            OutboxEmail.user.is_null(),
+            OutboxEmail.event == "completed",
+            OutboxEmail.status == "pending",
+        ).execute()
+    return True
+
+
 def settings_for(organisation_id, user_id=None):
     """(due soon hours, escalate after hours, digest hour) for the organisation, with the
     person's own digest hour when they chose one."""

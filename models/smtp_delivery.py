@@ -36,14 +36,13 @@ from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import unquote, urlparse
 
 from .base import utcnow
-from .outbox import (
-    OutboxAttachment,
+from .outbox import OutboxAttachment, setting
+from .outbox_claims import (
     claim_due,
     keep_local,
     mark_failed,
     mark_retry,
     mark_sent,
-    setting,
     unmark_sent,
 )
 

@@ -7,7 +7,8 @@ import datetime
 import pytest
 
 from models import OutboxEmail, utcnow
-from models.outbox import Attachment, claim_due, queue_email, retry_delay
+from models.outbox import Attachment, queue_email
+from models.outbox_claims import claim_due, retry_delay
 from models.smtp_delivery import deliver_due, send_one
 from tasks.mail import deliver
 

@@ -20,11 +20,10 @@ from models.alert_preferences import (
     save_choices,
     save_settings,
     settings_for,
-    stop_email,
+    unsubscribe_contact,
+    unsubscribe_person,
     user_choices,
 )
-from models.audit import AuditEvent
-from models.outbox import OutboxEmail
 
 from .access import manager_required
 from .forms import FettleForm, as_choices
@@ -146,14 +145,14 @@ def unsubscribe(token):
             return _unknown()
         who, done = user.email, None
         if request.method == "POST":
-            done = _stop_for_user(user, kind)
+            done = unsubscribe_person(user, kind)
     else:
         client = Client.get_or_none(Client.id == payload["c"])
         if client is None:
             return _unknown()
         who, done = client.email or client.name, None
         if request.method == "POST":
-            done = _stop_for_client(client)
+            done = unsubscribe_contact(client)
     label = "daily digest" if kind == "digest" else f"“{KINDS[kind].label}” alert"
     return render(
         "notifications/unsubscribe.html",
@@ -163,43 +162,6 @@ def unsubscribe(token):
         done=done,
         contact=not payload.get("u"),
     )
-
-
-def _stop_for_user(user, kind):
-    kinds = [kind]
-    if kind == "digest":
-        kinds = [k for k, (c, _own) in user_choices(user).items() if c.timing == "digest"]
-    with db.atomic():
-        for each in kinds:
-            stop_email(user, each)
-        # Mail of these kinds not sent yet is not sent either.
-        OutboxEmail.update(status="cancelled").where(
-            OutboxEmail.user == user.id,
-            OutboxEmail.event.in_(kinds + (["digest"] if kind == "digest" else [])),
-            OutboxEmail.status == "pending",
-        ).execute()
-        AuditEvent.record(user, "unsubscribe", user, {"email": (", ".join(kinds), "app only")})
-    return True
-
-
-def _stop_for_client(client):
-    with db.atomic():
-        if client.completion_alerts:
-            Client.update(completion_alerts=False).where(Client.id == client.id).execute()
-            AuditEvent.record(
-                None,
-                "unsubscribe",
-                client,
-                {"completion_alerts": (True, False)},
-                organisation_id=client.organisation_id,
-            )
-        OutboxEmail.update(status="cancelled").where(
-            OutboxEmail.recipient == client.email,
-            OutboxEmail.user.is_null(),
-            OutboxEmail.event == "completed",
-            OutboxEmail.status == "pending",
-        ).execute()
-    return True
 
 
 def _unknown():
