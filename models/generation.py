@@ -177,7 +177,7 @@ def generate_for(schedule, now=None, actor=None, force=False):
     dates, skipped = _dates_due(schedule, rule, now, force)
     missed = len(skipped)
     _record_skipped(schedule, rule, skipped, assets)
-    created = []
+    created, existing, last_day = [], None, None
     for n, day in enumerate(dates):
         due = due_at(rule, day)
         late = (due < now - GRACE or (n == 0 and missed > 0)) and not force
@@ -190,10 +190,23 @@ def generate_for(schedule, now=None, actor=None, force=False):
             order = create_occurrence(schedule, asset.id, day.isoformat(), due, actor, late, note)
             if order is not None:
                 created.append(order)
+            elif existing is None:  # made by another worker (or a pass cut short)
+                existing = _order_of(schedule, asset.id, day.isoformat())
+        last_day = day
         if schedule.one_open and not schedule.is_group:
-            break  # the next waits until this one is done
-    _advance(schedule, rule, dates[-1] if dates else None, created)
+            break  # the next waits until this one is done (and is created then, if missed)
+    _advance(schedule, rule, last_day, created[-1].id if created else existing)
     return created
+
+
+def _order_of(schedule, asset_id, key):
+    return (
+        Occurrence.select(Occurrence.work_order)
+        .where(
+            Occurrence.schedule == schedule.id, Occurrence.asset == asset_id, Occurrence.key == key
+        )
+        .scalar()
+    )
 
 
 def _record_skipped(schedule, rule, days, assets):
@@ -216,15 +229,17 @@ def _record_skipped(schedule, rule, days, assets):
         Occurrence.insert_many(rows).on_conflict_ignore().execute()
 
 
-def _advance(schedule, rule, last_day, created):
-    """Move the schedule past `last_day`: the next fixed occurrence, or wait for completion."""
+def _advance(schedule, rule, last_day, last_order_id):
+    """Move the schedule past `last_day`: the next fixed occurrence, or wait for its order
+    to be done. An occurrence another worker created counts as made here: both workers
+    then write the same state, so a floating schedule never moves on while it waits."""
     fields = {"updated_at": utcnow()}
-    if created:
-        fields["last_order"] = created[-1].id
+    if last_order_id:
+        fields["last_order"] = last_order_id
     waits = schedule.floating or (schedule.one_open and not schedule.is_group)
     if last_day is None:
         pass
-    elif waits and created:
+    elif waits and last_order_id:
         fields.update(next_due_at=None, generate_at=None, waiting=True)
         if schedule.floating and schedule.trigger == "either":
             fields["next_meter_at"] = None
@@ -270,7 +285,10 @@ def first_occurrence(schedule, now=None):
 def refresh_waiting(now=None):
     """Schedules waiting for their last order, whose order is now completed or cancelled:
     a floating one counts its next due from the completion day (and, "whichever comes
-    first", its next meter threshold from the meter's value then); a one-open one resumes."""
+    first", its next meter threshold from the meter's value then); a one-open one resumes
+    (a meter one creating at once the order for a threshold reached meanwhile: returned)."""
+    from .meter_schedules import release
+
     now = now or utcnow()
     rows = list(
         schedule_query()
@@ -283,6 +301,7 @@ def refresh_waiting(now=None):
             WorkOrder.status.not_in(OPEN_STATUSES),
         )
     )
+    released = []
     for schedule in rows:
         order = schedule.last_order
         rule = schedule.rule(schedule.location.timezone)
@@ -297,19 +316,21 @@ def refresh_waiting(now=None):
             fields["generate_at"] = schedule.next_due_at - datetime.timedelta(
                 days=schedule.lead_days
             )
-        Schedule.update(**fields).where(
-            Schedule.id == schedule.id,
-            Schedule.waiting == True,  # noqa: E712
-        ).execute()
-    return len(rows)
+        resumed = (
+            Schedule.update(**fields)
+            .where(Schedule.id == schedule.id, Schedule.waiting == True)  # noqa: E712
+            .execute()
+        )
+        if resumed and schedule.trigger == "meter":
+            released.append(schedule)
+    return release(released, now) if released else []
 
 
 def run_pass(now=None, limit=None):
     """One generation pass: resume schedules whose last order is done, then create every
     order whose time has come. Returns the number of orders created."""
     now = now or utcnow()
-    refresh_waiting(now)
-    created, last_id = 0, 0
+    created, last_id = len(refresh_waiting(now)), 0
     while limit is None or created < limit:
         # Keyset by id: a schedule still due after its turn (capped) waits for the next pass.
         batch = list(
