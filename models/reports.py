@@ -13,7 +13,7 @@ from peewee import JOIN, SQL, fn
 
 from .asset import Asset
 from .base import utcnow
-from .compliance import Compliance, pm_compliance, pm_compliance_by
+from .compliance import Compliance, pm_compliance_by, pm_compliance_per_period
 from .kpi import (
     CORRECTIVE,
     FINISHED,
@@ -271,7 +271,7 @@ def build_period_report(cover, period, tz, now=None):
     down = downtime_hours(cover, bounds)
     open_counts = backlog(cover, [min(e, now) for _, e in bounds])
     kinds = completed_by_type(cover, bounds)
-    compliance = [pm_compliance(cover.user, s, e, now=now, **_narrow(cover)) for s, e in bounds]
+    compliance = pm_compliance_per_period(cover.user, bounds, now=now, **_narrow(cover))
     for index, p in enumerate(periods):
         report.trend.append(
             TrendPoint(
