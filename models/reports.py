@@ -161,38 +161,33 @@ def labour_by_technician(cover, start, end, limit=None):
 
 
 def order_rows(condition, order_by, limit=None):
-    """Work order rows with their asset, labour minutes and parts cost (three queries). With
-    a limit, the ids are picked first (from an index alone, when one covers the condition),
-    then only those rows are read."""
+    """Work order rows with their asset, labour minutes and parts cost, in one query (the
+    sums are one index probe per row). With a limit, the ids are picked first (from an index
+    alone, when one covers the condition), then only those rows are read."""
     if limit:
         picked = WorkOrder.select(WorkOrder.id).where(condition).order_by(*order_by).limit(limit)
         condition = WorkOrder.id.in_(picked)
+    labour = TimeEntry.select(fn.SUM(TimeEntry.minutes)).where(TimeEntry.work_order == WorkOrder.id)
+    parts = PartUsed.select(fn.SUM(PartUsed.quantity * PartUsed.unit_cost)).where(
+        PartUsed.work_order == WorkOrder.id
+    )
     query = (
-        WorkOrder.select(WorkOrder, Asset.id, Asset.tag, Asset.name)
+        WorkOrder.select(
+            WorkOrder,
+            Asset.id,
+            Asset.tag,
+            Asset.name,
+            labour.alias("labour_sum"),
+            parts.alias("parts_sum"),
+        )
         .join(Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id), attr="asset_row")
         .where(condition)
         .order_by(*order_by)
     )
     rows = list(query)
-    ids = [row.id for row in rows]
-    minutes, cost = {}, {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        minutes.update(
-            TimeEntry.select(TimeEntry.work_order, fn.SUM(TimeEntry.minutes))
-            .where(TimeEntry.work_order.in_(chunk))
-            .group_by(TimeEntry.work_order)
-            .tuples()
-        )
-        cost.update(
-            PartUsed.select(PartUsed.work_order, fn.SUM(PartUsed.quantity * PartUsed.unit_cost))
-            .where(PartUsed.work_order.in_(chunk))
-            .group_by(PartUsed.work_order)
-            .tuples()
-        )
     for row in rows:
-        row.labour_minutes = int(minutes.get(row.id) or 0)
-        row.parts_cost = money(cost.get(row.id))
+        row.labour_minutes = int(row.labour_sum or 0)
+        row.parts_cost = money(row.parts_sum)
     return rows
 
 
