@@ -120,3 +120,12 @@ def test_the_huey_task_sends_through_the_outbox_to_smtp(worker_app, site, delive
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content().startswith(b"%PDF-")
     assert "this link does not expire" in message.text()
+
+
+def test_choosing_a_client_offers_its_projects_and_keeps_what_was_typed(client, auth, site):
+    auth.login(site["manager"])
+    url = f"{NEW}?client={site['acme'].id}&day=5&recipients=a%40b.example"
+    fragment = text(client.get(url, headers={"HX-Request": "true"}))
+    assert "<html" not in fragment and 'id="form"' in fragment
+    assert "ACME-1 Acme HVAC" in fragment and "GLX-1" not in fragment
+    assert 'value="5"' in fragment and "a@b.example" in fragment

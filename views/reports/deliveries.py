@@ -55,10 +55,19 @@ def _manager_only():
 
 
 def _form(delivery=None):
-    form = DeliveryForm(obj=delivery) if delivery else DeliveryForm()
+    """The form, its client's projects as choices. A GET with fields in the URL (the client
+    select changed, and htmx asked for the form again) shows them as typed."""
+    if request.method == "GET" and request.args:
+        form = DeliveryForm(formdata=request.args)
+    else:
+        form = DeliveryForm(obj=delivery) if delivery else DeliveryForm()
     clients = visible(Client, current_user, Client.id, Client.name).order_by(Client.name)
     form.client.choices = as_choices([(c.id, c.name) for c in clients.limit(MAX_CHOICES)])
-    chosen = form.client.data if request.method == "POST" else getattr(delivery, "client_id", None)
+    chosen = (
+        form.client.data
+        if request.method == "POST" or request.args
+        else getattr(delivery, "client_id", None)
+    )
     projects = (
         visible(Project, current_user, Project.id, Project.code, Project.name)
         .where(Project.client == (chosen or 0))
@@ -67,7 +76,7 @@ def _form(delivery=None):
     form.project.choices = as_choices(
         [("", "All the client's projects")] + [(p.id, f"{p.code} {p.name}") for p in projects]
     )
-    if delivery is not None and request.method == "GET":
+    if delivery is not None and request.method == "GET" and not request.args:
         form.client.data, form.project.data = delivery.client_id, delivery.project_id
     return form
 
@@ -110,8 +119,6 @@ def new_delivery():
     """Schedule a monthly report."""
     _manager_only()
     form = _form()
-    if request.method == "GET" and request.args.get("client", "").isdigit():
-        form.client.data = int(request.args["client"])
     saved = _save(form)
     if saved is not None:
         flash("Scheduled: the report goes out on that day every month.", "success")
