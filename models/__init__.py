@@ -21,6 +21,7 @@ from .outbox import OutboxAttachment, OutboxEmail
 from .part import PartUsed
 from .procedure import Procedure, ProcedureItem
 from .project import PROJECT_STATUSES, Project
+from .report_delivery import ReportDelivery
 from .schedule import Occurrence, Schedule, ScheduleAssignee
 from .signoff import Signature
 from .time_entry import TimeEntry
@@ -66,6 +67,7 @@ MODELS = [
     AlertSettings,
     AlertMark,
     ActionToken,
+    ReportDelivery,
 ]
 
 __all__ = [
@@ -112,6 +114,7 @@ __all__ = [
     "ManagerLocation",
     "Organisation",
     "Project",
+    "ReportDelivery",
     "ProjectMember",
     "User",
     "db",

@@ -91,6 +91,8 @@ def close_connection(database):
     (cheap when nothing changed much)."""
     if database.is_closed():
         return
+    if getattr(database._state, "ctx", None):
+        return  # an enclosing connection_context owns it (a task rendering a page)
     if isinstance(database, SqliteDatabase) and not database.in_transaction():
         database.execute_sql("PRAGMA optimize")
     database.close()

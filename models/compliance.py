@@ -10,7 +10,7 @@ against anyone before the day is over.
 
 from typing import NamedTuple
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from .base import utcnow
 from .schedule import Occurrence, Schedule
@@ -95,3 +95,15 @@ def pm_compliance_by(user, start, end, group, *, now=None, **filters):
     column = GROUPS[group]
     rows = _query(user, start, end, filters, now, column).group_by(column).tuples()
     return {key: Compliance(*(int(n or 0) for n in counts)) for key, *counts in rows}
+
+
+def pm_compliance_per_period(user, bounds, *, now=None, **filters):
+    """PM compliance for each [start, end) range of `bounds` (a report's trend), in one query
+    grouped by range: [Compliance], the same counts pm_compliance gives for each range."""
+    from .sql_time import bucket, span
+
+    start, end = span(bounds)
+    period = bucket(Occurrence.due_at, bounds)
+    rows = _query(user, start, end, filters, now, period).group_by(SQL("1")).tuples()
+    found = {index: Compliance(*(int(n or 0) for n in counts)) for index, *counts in rows}
+    return [found.get(index, Compliance()) for index in range(len(bounds))]

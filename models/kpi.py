@@ -131,6 +131,8 @@ def mtbf(cover, bounds):
         )
         .alias("previous_at")
     )
+    # Materialised: the outer query reads previous_at three times, and inlined, the
+    # subquery would run three times for every failure.
     failures = (
         WorkOrder.select(
             bucket(WorkOrder.created_at, bounds).alias("period"),
@@ -143,12 +145,13 @@ def mtbf(cover, bounds):
             WorkOrder.created_at >= lo,
             WorkOrder.created_at < hi,
         )
-        .alias("failures")
+        .cte("failures", materialized=True)
     )
     period, created, before = (failures.c.period, failures.c.created_at, failures.c.previous_at)
     query = (
         WorkOrder.select(period, fn.COUNT(before), fn.AVG(seconds_between(created, before)))
         .from_(failures)
+        .with_cte(failures)
         .where(before.is_null(False))
     )
     return [
@@ -300,7 +303,6 @@ def first_time_fix(cover, bounds):
         Later.asset == WorkOrder.asset,
         Later.created_at > WorkOrder.created_at,
         Later.created_at <= plus_days(WorkOrder.completed_at, FOLLOW_UP_DAYS),
-        Later.id != WorkOrder.id,
         is_failure(Later),
     )
     fixed = fn.SUM(Case(None, [(~fn.EXISTS(follow_up), 1)], 0))

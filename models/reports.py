@@ -13,7 +13,7 @@ from peewee import JOIN, SQL, fn
 
 from .asset import Asset
 from .base import utcnow
-from .compliance import Compliance, pm_compliance, pm_compliance_by
+from .compliance import Compliance, pm_compliance_by, pm_compliance_per_period
 from .kpi import (
     CORRECTIVE,
     FINISHED,
@@ -34,7 +34,7 @@ from .time_entry import TimeEntry
 from .user import User
 from .work_order import TYPES, WorkOrder
 
-LIST_ROWS = 100  # work done and open work shown in the report; the CSV has every row
+LIST_ROWS = 50  # work done and open work shown in the report (and its PDF); the CSV has every row
 TOP_ROWS = 15  # assets by downtime or failures, schedules, technicians
 PLANNED = ("preventive", "inspection")
 
@@ -161,33 +161,33 @@ def labour_by_technician(cover, start, end, limit=None):
 
 
 def order_rows(condition, order_by, limit=None):
-    """Work order rows with their asset, labour minutes and parts cost (three queries)."""
+    """Work order rows with their asset, labour minutes and parts cost, in one query (the
+    sums are one index probe per row). With a limit, the ids are picked first (from an index
+    alone, when one covers the condition), then only those rows are read."""
+    if limit:
+        picked = WorkOrder.select(WorkOrder.id).where(condition).order_by(*order_by).limit(limit)
+        condition = WorkOrder.id.in_(picked)
+    labour = TimeEntry.select(fn.SUM(TimeEntry.minutes)).where(TimeEntry.work_order == WorkOrder.id)
+    parts = PartUsed.select(fn.SUM(PartUsed.quantity * PartUsed.unit_cost)).where(
+        PartUsed.work_order == WorkOrder.id
+    )
     query = (
-        WorkOrder.select(WorkOrder, Asset.id, Asset.tag, Asset.name)
+        WorkOrder.select(
+            WorkOrder,
+            Asset.id,
+            Asset.tag,
+            Asset.name,
+            labour.alias("labour_sum"),
+            parts.alias("parts_sum"),
+        )
         .join(Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id), attr="asset_row")
         .where(condition)
         .order_by(*order_by)
     )
-    rows = list(query.limit(limit) if limit else query)
-    ids = [row.id for row in rows]
-    minutes, cost = {}, {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        minutes.update(
-            TimeEntry.select(TimeEntry.work_order, fn.SUM(TimeEntry.minutes))
-            .where(TimeEntry.work_order.in_(chunk))
-            .group_by(TimeEntry.work_order)
-            .tuples()
-        )
-        cost.update(
-            PartUsed.select(PartUsed.work_order, fn.SUM(PartUsed.quantity * PartUsed.unit_cost))
-            .where(PartUsed.work_order.in_(chunk))
-            .group_by(PartUsed.work_order)
-            .tuples()
-        )
+    rows = list(query)
     for row in rows:
-        row.labour_minutes = int(minutes.get(row.id) or 0)
-        row.parts_cost = money(cost.get(row.id))
+        row.labour_minutes = int(row.labour_sum or 0)
+        row.parts_cost = money(row.parts_sum)
     return rows
 
 
@@ -208,21 +208,31 @@ def open_work(cover, at, limit=None):
 
 def top_failing_assets(cover, start, end, limit=None):
     """[(asset id, tag, name, failures, last raised)]: the assets with the most corrective
-    work raised in [start, end)."""
-    failures = fn.COUNT(WorkOrder.id)
+    work raised in [start, end). Counted by asset id first (from the client index alone),
+    then only the assets listed are read."""
+    failures = fn.COUNT(SQL("*"))
     query = (
-        WorkOrder.select(Asset.id, Asset.tag, Asset.name, failures, fn.MAX(WorkOrder.created_at))
-        .join(Asset, on=(WorkOrder.asset == Asset.id))
+        WorkOrder.select(WorkOrder.asset, failures, fn.MAX(WorkOrder.created_at))
         .where(
             cover.where(WorkOrder),
             is_failure(),
             WorkOrder.created_at >= start,
             WorkOrder.created_at < end,
         )
-        .group_by(Asset.id, Asset.tag, Asset.name)
-        .order_by(failures.desc(), Asset.tag)
+        .group_by(WorkOrder.asset)
+        .order_by(failures.desc(), WorkOrder.asset)
     )
-    return list((query.limit(limit) if limit else query).tuples())
+    counted = list((query.limit(limit) if limit else query).tuples())
+    names = {}
+    ids = [asset_id for asset_id, _, _ in counted]
+    for first in range(0, len(ids), 500):
+        names.update(
+            (row[0], row[1:])
+            for row in Asset.select(Asset.id, Asset.tag, Asset.name)
+            .where(Asset.id.in_(ids[first : first + 500]))
+            .tuples()
+        )
+    return [(a, *names.get(a, ("", "")), n, last) for a, n, last in counted]
 
 
 def pm_by_schedule(cover, start, end, limit=None, now=None):
@@ -256,7 +266,7 @@ def build_period_report(cover, period, tz, now=None):
     down = downtime_hours(cover, bounds)
     open_counts = backlog(cover, [min(e, now) for _, e in bounds])
     kinds = completed_by_type(cover, bounds)
-    compliance = [pm_compliance(cover.user, s, e, now=now, **_narrow(cover)) for s, e in bounds]
+    compliance = pm_compliance_per_period(cover.user, bounds, now=now, **_narrow(cover))
     for index, p in enumerate(periods):
         report.trend.append(
             TrendPoint(

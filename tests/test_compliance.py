@@ -134,3 +134,14 @@ def test_each_user_counts_only_what_they_may_see(site, worked):
     assert pm_compliance(site.client_user, *JUNE, now=NOW) == expected
     assert pm_compliance(site.client_user, *JUNE, now=NOW, schedule=other) == Compliance()
     assert pm_compliance(site.manager, *JUNE, now=NOW).due == 8
+
+
+def test_per_period_gives_each_ranges_own_counts(site, worked):
+    """The reports' trend: one grouped query, the same answer as one call per range."""
+    from models.compliance import pm_compliance_per_period
+
+    days = [(dt.datetime(2025, 6, d), dt.datetime(2025, 6, d + 1)) for d in range(1, 7)]
+    expected = [pm_compliance(site.manager, s, e, now=NOW) for s, e in days]
+    assert pm_compliance_per_period(site.manager, days, now=NOW) == expected
+    assert [c.due for c in expected] == [1, 1, 1, 1, 0, 0]
+    assert expected[4].pending == 1

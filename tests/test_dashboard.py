@@ -126,3 +126,16 @@ def test_the_dashboard_costs_the_same_queries_with_more_work(client, auth, depot
     with counting_queries() as after:
         client.get("/")
     assert len(after) == len(before) <= 16
+
+
+def test_the_workload_is_counted_at_most_once_a_minute(app, depot):
+    from models.dashboard import workload
+
+    manager, now = depot["manager"], utcnow()
+    loads, counted = workload(manager, now)
+    assert [(load.name, load.open) for load in loads][0] == ("Tina Tech", 3)
+    project = Asset.get(Asset.tag == "AHU-1").project
+    WorkOrder.open_for(manager, project, [depot["tina"]], title="One more")
+    assert workload(manager, now + datetime.timedelta(seconds=30)) == (loads, counted)
+    later, _ = workload(manager, now + datetime.timedelta(seconds=61))
+    assert later[0].open == 4

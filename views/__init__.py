@@ -56,6 +56,7 @@ def register_views(app: Flask):
     app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(admin_outbox.bp)
     app.register_blueprint(reports.bp)
+    reports.deliveries.register(app)  # scheduled reports render with this app
     app.register_blueprint(notifications.bp)
     app.register_blueprint(actions.bp)
     cli.register(app)

@@ -49,7 +49,7 @@ def index():
         context.update(
             pm=pm_compliance(current_user, now - datetime.timedelta(days=PM_DAYS), now),
             pm_since=since,
-            workload=workload(current_user, now),
+            workload=workload(current_user, now),  # (loads, counted at)
         )
     if current_user.role == "client":
         kpis = client_kpis(current_user, now)

@@ -7,6 +7,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 from . import (  # noqa: E402,F401  (routes register on bp)
     asset_history,
+    deliveries,
     formatting,
     index,
     period,

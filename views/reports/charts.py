@@ -27,7 +27,10 @@ def _number(value, digits=0):
 
 
 def _tick(value):
-    """An axis value: whole numbers without decimals, halves with one (12.5)."""
+    """An axis value: whole numbers without decimals, halves with one (12.5), thousands
+    as "25k" (the axis has room for four or five characters)."""
+    if value >= 10_000:
+        return f"{value / 1000:,.0f}k" if value % 1000 == 0 else f"{value / 1000:,.1f}k"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from models import Client, Project, utcnow
 from models.clock import utc_to_local
 from models.kpi import Cover
-from models.periods import KINDS, PeriodError, last_complete_month, parse
+from models.periods import KINDS, PeriodError, parse
 from models.report_tables import TABLES, period_table
 from models.reports import LIST_ROWS, build_period_report
 from models.visibility import visible
@@ -99,26 +99,35 @@ def period():
             abort(404)
         header, rows = period_table(table, cover, chosen, tz, utcnow())
         return csv_response(header, rows, f"{name} {TABLES[table]}")
-    report = build_period_report(cover, chosen, tz)
-    args = {"client": client.id, **({"project": project.id} if project else {})}
-    context.update(
-        report=report,
-        tz=tz,
-        charts=period_charts(report.trend),
-        list_rows=LIST_ROWS,
-        tables=TABLES,
-        permalink=current_app.config["BASE_URL"].rstrip("/")
-        + url_for("reports.period", **args, **chosen.query_args()),
-        pdf_args={**args, **chosen.query_args()},
-        **letterhead(current_user.organisation),
-    )
+    context.update(report_context(current_user, client, project, chosen, tz))
     if output == "pdf":
-        paper = paper_arg("letter" if tz.startswith("America/") else "a4")
+        paper = paper_arg(default_paper(tz))
         title = f"Maintenance report {name}"
         return pdf_response(document("reports/_period_body.html", title, paper, context), title)
     return render("reports/period.html", "report", **context)
 
 
-def default_period_args():
-    """The last complete month, for links to "the report" from elsewhere."""
-    return last_complete_month(_today(current_user.timezone or "UTC")).query_args()
+def default_paper(tz):
+    """Letter in the Americas, A4 elsewhere."""
+    return "letter" if tz.startswith("America/") else "a4"
+
+
+def report_context(user, client, project, chosen, tz):
+    """What the report's document shows, as `user` sees it (the page, the PDF, the emailed
+    PDF of a scheduled delivery)."""
+    cover = Cover(user, client_id=client.id, project_id=project.id if project else None)
+    report = build_period_report(cover, chosen, tz)
+    args = {"client": client.id, **({"project": project.id} if project else {})}
+    return {
+        "client": client,
+        "project": project,
+        "report": report,
+        "tz": tz,
+        "charts": period_charts(report.trend),
+        "list_rows": LIST_ROWS,
+        "tables": TABLES,
+        "permalink": current_app.config["BASE_URL"].rstrip("/")
+        + url_for("reports.period", **args, **chosen.query_args()),
+        "pdf_args": {**args, **chosen.query_args()},
+        **letterhead(user.organisation),
+    }
