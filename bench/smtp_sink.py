@@ -4,11 +4,14 @@ address); `tempfail` makes it answer 451 to every recipient for a while."""
 
 import email
 import email.policy
+import re
 import socket
 import threading
 import time
 
 from aiosmtpd.controller import Controller
+
+_MESSAGE_ID = re.compile(rb"(?im)^Message-ID:\s*(<[^>\r\n]+>)")
 
 
 def free_port():
@@ -20,9 +23,22 @@ def free_port():
 class Received:
     def __init__(self, mail_from, rcpt_tos, content):
         self.mail_from, self.rcpt_tos, self.content = mail_from, rcpt_tos, content
-        self.message = email.message_from_bytes(
-            content.replace(b"\r\n", b"\n"), policy=email.policy.default
-        )
+        self._message = None
+
+    @property
+    def message(self):
+        """The parsed message, parsed when first asked for (not while the server runs)."""
+        if self._message is None:
+            self._message = email.message_from_bytes(
+                self.content.replace(b"\r\n", b"\n"), policy=email.policy.default
+            )
+        return self._message
+
+    @property
+    def message_id(self):
+        """The Message-ID header, found without parsing the whole message."""
+        found = _MESSAGE_ID.search(self.content)
+        return found.group(1).decode() if found else None
 
     def __getitem__(self, header):
         return self.message[header]
@@ -60,6 +76,7 @@ class SmtpSink:
         self.port = port or free_port()
         self.url = f"smtp://127.0.0.1:{self.port}"
         self.messages = []
+        self.arrival_times = []  # time.time() of each message, in order
         self.tempfail = False
         self.on_message = None  # called with each message as it arrives (e.g. to kill a worker)
         self._lock = threading.Lock()
@@ -68,6 +85,7 @@ class SmtpSink:
     def add(self, received):
         with self._lock:
             self.messages.append(received)
+            self.arrival_times.append(time.time())
             count = len(self.messages)
         if self.on_message is not None:
             self.on_message(count)
@@ -108,4 +126,4 @@ class SmtpSink:
 
     def message_ids(self):
         with self._lock:
-            return [m["Message-ID"] for m in self.messages]
+            return [m.message_id for m in self.messages]

@@ -1,16 +1,18 @@
 """One-click actions from an email (acknowledge an assignment, start the work): a signed,
 expiring, single-use token per person, order and action.
 
-The link carries the row's id and a random nonce, signed with SECRET_KEY; the row says who
-may act, on what, until when, and whether it was used. Following the link only shows a
-confirmation page (a GET changes nothing, so link scanners cannot act); the POST uses the
-token up in the same transaction as the action, so it acts once."""
+The link carries who may act, on what, until when, and a random nonce, signed with
+SECRET_KEY: issuing one writes nothing, so an alert email costs no extra rows. Using one
+writes its nonce, unique, in the same transaction as the action, so it acts once; a row
+here is a token that has been used. Following the link only shows a confirmation page (a
+GET changes nothing, so link scanners cannot act); only the POST acts."""
 
 import datetime
 import secrets
+from typing import NamedTuple
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from peewee import CharField, DateTimeField, ForeignKeyField
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegrityError
 
 from .audit import AuditEvent
 from .base import BaseModel, choice_check, db, utcnow
@@ -22,6 +24,8 @@ from .work_order import Activity, Assignment, TransitionError, WorkOrder
 
 ACTIONS = {"acknowledge": "Acknowledge the assignment", "start": "Start the work"}
 LIFETIME = datetime.timedelta(days=7)
+NOT_VALID = "This link is not valid. Open Fettle and find the work there."
+USED = "This link has been used already: each one works once."
 
 
 class ActionError(ValueError):
@@ -29,6 +33,8 @@ class ActionError(ValueError):
 
 
 class ActionToken(BaseModel):
+    """A used token: its nonce, who used it on what, when."""
+
     organisation = ForeignKeyField(Organisation, on_delete="CASCADE", index=False)
     user = ForeignKeyField(User, on_delete="CASCADE", index=False)
     work_order = ForeignKeyField(WorkOrder, on_delete="CASCADE")
@@ -37,39 +43,19 @@ class ActionToken(BaseModel):
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
 
+
+class Action(NamedTuple):
+    """What a token says: who may do which action on which order, until when."""
+
+    user_id: int
+    work_order_id: int
+    action: str
+    nonce: str
+    expires_at: datetime.datetime
+
     @property
     def label(self):
         return ACTIONS[self.action]
-
-    @classmethod
-    def issue(cls, user_id, order, action, now=None):
-        """A new token and the string for its link."""
-        row = cls.create(
-            organisation=order.organisation_id,
-            user=user_id,
-            work_order=order.id,
-            action=action,
-            nonce=secrets.token_hex(16),
-            expires_at=(now or utcnow()) + LIFETIME,
-        )
-        return row, _serializer().dumps([row.id, row.nonce])
-
-    @classmethod
-    def find(cls, token, now=None):
-        """The token's row; ActionError says why it cannot be used (forged, expired, used)."""
-        try:
-            row_id, nonce = _serializer().loads(token)
-        except (BadSignature, ValueError, TypeError):
-            row_id, nonce = None, None
-        valid = type(row_id) is int and 0 < row_id < 2**31
-        row = cls.get_or_none(cls.id == row_id) if valid else None
-        if row is None or not isinstance(nonce, str) or row.nonce != nonce:
-            raise ActionError("This link is not valid. Open Fettle and find the work there.")
-        if row.used_at is not None:
-            raise ActionError("This link has been used already: each one works once.")
-        if row.expires_at < (now or utcnow()):
-            raise ActionError("This link has expired. Open the work order in Fettle instead.")
-        return row
 
     def use(self, now=None):
         """Do the action as the person the email was sent to, once; returns a message."""
@@ -79,17 +65,52 @@ class ActionToken(BaseModel):
         if user is None or order is None or not can_work_on(user, order):
             raise ActionError("You no longer have access to this work order.")
         with db.atomic():
-            taken = (
-                type(self)
-                .update(used_at=now)
-                .where(type(self).id == self.id, type(self).used_at.is_null())
-                .execute()
-            )
-            if not taken:
-                raise ActionError("This link has been used already: each one works once.")
+            try:
+                with db.atomic():
+                    ActionToken.create(
+                        organisation=order.organisation_id,
+                        user=user.id,
+                        work_order=order.id,
+                        action=self.action,
+                        nonce=self.nonce,
+                        expires_at=self.expires_at,
+                        used_at=now,
+                    )
+            except IntegrityError:
+                raise ActionError(USED) from None
             if self.action == "acknowledge":
                 return _acknowledge(user, order)
             return _start(user, order)
+
+
+def issue(user_id, order, action, now=None):
+    """The token for a link: signed, expiring in LIFETIME, good for one use."""
+    expires = int(((now or utcnow()) + LIFETIME).replace(tzinfo=datetime.UTC).timestamp())
+    payload = [user_id, order.id, action, secrets.token_hex(16), expires]
+    return _serializer().dumps(payload)
+
+
+def read(token, now=None):
+    """The Action a token stands for; ActionError says why it cannot be used (forged,
+    expired, used)."""
+    try:
+        user_id, order_id, action, nonce, expires = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise ActionError(NOT_VALID) from None
+    if not (_id(user_id) and _id(order_id) and action in ACTIONS and isinstance(nonce, str)):
+        raise ActionError(NOT_VALID)
+    if type(expires) is not int or expires > 2**40:
+        raise ActionError(NOT_VALID)
+    expires_at = datetime.datetime.fromtimestamp(expires, datetime.UTC).replace(tzinfo=None)
+    if ActionToken.select().where(ActionToken.nonce == nonce).exists():
+        raise ActionError(USED)
+    if expires_at < (now or utcnow()):
+        raise ActionError("This link has expired. Open the work order in Fettle instead.")
+    return Action(user_id, order_id, action, nonce, expires_at)
+
+
+def _id(value):
+    return type(value) is int and 0 < value < 2**31
 
 
 def _acknowledge(user, order):

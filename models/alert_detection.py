@@ -14,7 +14,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, Inte
 from .alert_email import local_time
 from .alert_events import order_alert, order_details
 from .alert_preferences import settings_for
-from .alerts import Alert, managers_of, notify
+from .alerts import Alert, managers_of, notify, notify_many
 from .asset import Asset
 from .base import BaseModel, db, utcnow
 from .client import Client
@@ -24,7 +24,7 @@ from .work_order import Assignment, WorkOrder, is_open
 
 LOOKBACK = datetime.timedelta(days=7)  # older overdue work was known before: no flood
 WARRANTY_NOTICE = datetime.timedelta(days=30)
-BATCH = 500
+BATCH = 200  # orders per transaction: on SQLite, delivery commits between batches
 
 
 class AlertMark(BaseModel):
@@ -80,6 +80,8 @@ def detect_due(now=None):
 
 
 def _detect(org_id, event, start, end, now):
+    """Alert every order of the organisation in this event's window that was not alerted
+    for its due time yet, a batch at a time: the batch's marks and alerts commit together."""
     done, last_id = 0, 0
     while True:
         ids = [
@@ -100,11 +102,30 @@ def _detect(org_id, event, start, end, now):
         if not ids:
             return done
         last_id = ids[-1]
-        orders = order_details(ids)
-        assignees = _assignees(ids)
-        for order_id in ids:
-            if _alert_order(event, orders[order_id], assignees.get(order_id, []), now):
-                done += 1
+        done += _alert_batch(org_id, event, ids, now)
+
+
+def _alert_batch(org_id, event, ids, now):
+    orders = order_details(ids)
+    assignees = _assignees(ids)
+    with db.atomic():
+        marks = [
+            {"organisation": org_id, "event": event, "subject": o.id, "marker": o.due_at,
+             "created_at": now, "updated_at": now}
+            for o in orders.values()
+        ]  # fmt: skip
+        # Orders another worker marked meanwhile are left to it: only new marks alert.
+        fresh = [
+            row.subject
+            for row in AlertMark.insert_many(marks)
+            .on_conflict_ignore()
+            .returning(AlertMark.subject)
+            .execute()
+        ]
+        managers = {}
+        items = [_item(event, orders[i], assignees.get(i, []), managers, now) for i in fresh]
+        notify_many(items, now=now)
+    return len(fresh)
 
 
 def _assignees(order_ids):
@@ -117,36 +138,35 @@ def _assignees(order_ids):
     return found
 
 
-def _alert_order(event, order, assignee_ids, now):
+def _item(event, order, assignee_ids, managers, now):
+    """(alert, order, recipients) for one order in one event."""
+
+    def managers_of_order():
+        key = (order.location_id, order.project_id, order.client_id)
+        if key not in managers:
+            managers[key] = managers_of(order)
+        return managers[key]
+
     due = local_time(order.due_at, order.location.timezone)
-    with db.atomic():
-        if not _mark(order.organisation_id, event, order.id, order.due_at):
-            return False
-        if event == "due_soon":
-            alert = order_alert(
-                event, order, _occurrence(order), f"{order.reference} is due {due}.",
-                actions=("start",),
-            )  # fmt: skip
-            notify(alert, order, assignee_ids, now=now)
-        elif event == "overdue":
-            alert = order_alert(
-                event, order, _occurrence(order),
-                f"{order.reference} was due {due} and is not done yet.", actions=("start",),
-            )  # fmt: skip
-            # Work nobody is assigned to is still somebody's problem: its managers'.
-            notify(alert, order, assignee_ids or managers_of(order), now=now)
-        else:
-            hours = (now - order.due_at).total_seconds() / 3600
-            alert = order_alert(
-                event, order, _occurrence(order),
-                f"{order.reference} has been overdue since {due} ({hours:.0f} hours).",
-            )  # fmt: skip
-            notify(alert, order, managers_of(order), now=now)
-    return True
-
-
-def _occurrence(order):
-    return f"wo{order.id}:{order.due_at:%Y%m%d%H%M}"
+    occurrence = f"wo{order.id}:{order.due_at:%Y%m%d%H%M}"
+    if event == "due_soon":
+        alert = order_alert(
+            event, order, occurrence, f"{order.reference} is due {due}.", actions=("start",)
+        )
+        return alert, order, assignee_ids
+    if event == "overdue":
+        alert = order_alert(
+            event, order, occurrence,
+            f"{order.reference} was due {due} and is not done yet.", actions=("start",),
+        )  # fmt: skip
+        # Work nobody is assigned to is still somebody's problem: its managers'.
+        return alert, order, assignee_ids or managers_of_order()
+    hours = (now - order.due_at).total_seconds() / 3600
+    alert = order_alert(
+        event, order, occurrence,
+        f"{order.reference} has been overdue since {due} ({hours:.0f} hours).",
+    )  # fmt: skip
+    return alert, order, managers_of_order()
 
 
 def detect_warranties(now=None):

@@ -25,7 +25,7 @@ def send_digests(now=None):
     """Write the digest of everyone whose hour has come today; returns how many."""
     now = now or utcnow()
     people = (
-        User.select(User, Organisation.timezone)
+        User.select(User, Organisation.id, Organisation.timezone)
         .join(Organisation, on=(User.organisation == Organisation.id))
         .where(
             User.active == True,  # noqa: E712

@@ -16,7 +16,7 @@ from .organisation import Organisation
 from .user import User
 
 CHANNELS = ("app", "email", "both")
-CHANNEL_LABELS = {"app": "In the app", "email": "By email", "both": "In the app and by email"}
+CHANNEL_LABELS = {"app": "In the app", "email": "By email", "both": "App and email"}
 TIMINGS = ("immediate", "digest")
 TIMING_LABELS = {"immediate": "At once", "digest": "Daily digest"}
 
@@ -43,6 +43,16 @@ KINDS = {
     "warranty": Kind("Warranty ending", "An asset's warranty ends within 30 days (managers)"),
     "meter_limit": Kind("Meter reading", "A meter reading is outside its limits (managers)"),
 }
+
+# The kinds that can reach each role (the preferences page shows only these).
+ROLE_KINDS = {
+    "admin": tuple(KINDS),
+    "manager": tuple(KINDS),
+    "technician": (
+        "assigned", "unassigned", "due_changed", "due_soon", "overdue", "pm_generated", "mention",
+    ),
+    "client": ("completed", "mention"),
+}  # fmt: skip
 
 DEFAULT_DUE_SOON_HOURS = 24
 DEFAULT_ESCALATE_AFTER_HOURS = 24
@@ -113,14 +123,22 @@ def organisation_defaults(organisation_id):
 
 def choices_for(organisation_id, user_ids, kind):
     """{user id: Choice} for one kind of alert: each person's choice, else the
-    organisation's, else the built-in default. Two queries whatever the number of people."""
-    default = organisation_defaults(organisation_id)[kind]
-    found = dict.fromkeys(user_ids, default)
-    if user_ids:
-        rows = AlertPreference.select(
+    organisation's, else the built-in default. One query whatever the number of people."""
+    rows = list(
+        AlertPreference.select(
             AlertPreference.user, AlertPreference.channel, AlertPreference.timing
-        ).where(AlertPreference.user.in_(list(user_ids)), AlertPreference.kind == kind)
-        found.update({r.user_id: Choice(r.channel, r.timing) for r in rows})
+        ).where(
+            AlertPreference.kind == kind,
+            (AlertPreference.organisation == organisation_id)
+            & (AlertPreference.user.is_null() | AlertPreference.user.in_(list(user_ids))),
+        )
+    )
+    default = Choice(KINDS[kind].channel, KINDS[kind].timing)
+    for row in rows:
+        if row.user_id is None:
+            default = Choice(row.channel, row.timing)
+    found = dict.fromkeys(user_ids, default)
+    found.update({r.user_id: Choice(r.channel, r.timing) for r in rows if r.user_id})
     return found
 
 
@@ -186,6 +204,53 @@ def stop_email(user, kind):
             kind=kind,
         )
     return current.email
+
+
+def unsubscribe_person(user, kind):
+    """An unsubscribe link followed: this kind's email (or, for "digest", the kinds held for
+    the digest) stops at once: in the app only from now on, and its mail still waiting in
+    the outbox is not sent. Returns True."""
+    from .audit import AuditEvent
+    from .outbox import OutboxEmail
+
+    kinds = [kind]
+    if kind == "digest":
+        kinds = [k for k, (c, _own) in user_choices(user).items() if c.timing == "digest"]
+    with db.atomic():
+        for each in kinds:
+            stop_email(user, each)
+        OutboxEmail.update(status="cancelled").where(
+            OutboxEmail.user == user.id,
+            OutboxEmail.event.in_(kinds + (["digest"] if kind == "digest" else [])),
+            OutboxEmail.status == "pending",
+        ).execute()
+        AuditEvent.record(user, "unsubscribe", user, {"email": (", ".join(kinds), "app only")})
+    return True
+
+
+def unsubscribe_contact(client):
+    """A client's contact stops the completed-work emails: the client's opt-in ends."""
+    from .audit import AuditEvent
+    from .client import Client
+    from .outbox import OutboxEmail
+
+    with db.atomic():
+        if client.completion_alerts:
+            Client.update(completion_alerts=False).where(Client.id == client.id).execute()
+            AuditEvent.record(
+                None,
+                "unsubscribe",
+                client,
+                {"completion_alerts": (True, False)},
+                organisation_id=client.organisation_id,
+            )
+        OutboxEmail.update(status="cancelled").where(
+            OutboxEmail.recipient == client.email,
+            OutboxEmail.user.is_null(),
+            OutboxEmail.event == "completed",
+            OutboxEmail.status == "pending",
+        ).execute()
+    return True
 
 
 def settings_for(organisation_id, user_id=None):

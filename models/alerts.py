@@ -15,12 +15,12 @@ import contextlib
 import contextvars
 from typing import NamedTuple
 
-from .action_token import ActionToken
+from . import action_token
 from .alert_email import absolute, alert_email, unsubscribe_token
 from .alert_preferences import KINDS, choices_for
 from .base import db, utcnow
 from .notification import Notification
-from .outbox import path_for, queue_email
+from .outbox import email_row, path_for, queue_email, queue_emails
 from .user import ProjectMember, User
 from .visibility import people_who_see
 
@@ -46,6 +46,11 @@ class Alert(NamedTuple):
     path: str  # the exact page
     work_order: object = None  # the order it is about, if any (for actions)
     actions: tuple = ()  # one-click actions offered in the email: "acknowledge", "start"
+
+
+def _place(row):
+    """Where a row sits: everything visibility looks at."""
+    return (row.organisation_id, row.location_id, row.project_id, row.client_id)
 
 
 def recipients_among(row, user_ids, actor=None):
@@ -79,22 +84,46 @@ def managers_of(row):
 def notify(alert, row, user_ids, actor=None, now=None):
     """Tell these people (those of them who can see `row`) about `alert`; returns how many
     were told (a repeat of an alert they had counts, and changes nothing)."""
+    return notify_many([(alert, row, user_ids)], actor, now)
+
+
+def notify_many(items, actor=None, now=None):
+    """notify() for many (alert, row, user ids) at once, as a periodic pass raises them:
+    visibility is read once per place the rows sit in, preferences once per kind, and the
+    notifications and the emails are written in one insert each."""
     if _quiet.get():
         return 0
-    people = recipients_among(row, user_ids, actor)
-    if not people:
-        return 0
     now = now or utcnow()
-    choices = choices_for(row.organisation_id, [p.id for p in people], alert.kind)
+    wanted = {}
+    for _alert, row, user_ids in items:
+        wanted.setdefault(_place(row), (row, set()))[1].update(user_ids)
+    seeing = {
+        place: {p.id: p for p in recipients_among(row, ids, actor)}
+        for place, (row, ids) in wanted.items()
+    }
+    planned = [
+        (alert, row, seeing[_place(row)][uid])
+        for alert, row, user_ids in items
+        for uid in dict.fromkeys(user_ids)
+        if uid in seeing[_place(row)]
+    ]
+    if not planned:
+        return 0
+    by_kind = {}
+    for alert, row, person in planned:
+        by_kind.setdefault((row.organisation_id, alert.kind), set()).add(person.id)
+    choices = {key: choices_for(key[0], ids, key[1]) for key, ids in by_kind.items()}
     with db.atomic():
-        Notification.insert_many(
-            [_notification_row(alert, row, person, choices[person.id], now) for person in people]
-        ).on_conflict_ignore().execute()
-        for person in people:
-            choice = choices[person.id]
+        notes, emails = [], []
+        for alert, row, person in planned:
+            choice = choices[row.organisation_id, alert.kind][person.id]
+            notes.append(_notification_row(alert, row, person, choice, now))
             if choice.email and choice.timing == "immediate":
-                email_person(alert, person, now)
-    return len(people)
+                emails.append(email_person(alert, person, now))
+        for start in range(0, len(notes), 500):
+            Notification.insert_many(notes[start : start + 500]).on_conflict_ignore().execute()
+        queue_emails(emails)
+    return len(planned)
 
 
 def _notification_row(alert, row, person, choice, now):
@@ -117,7 +146,8 @@ def _notification_row(alert, row, person, choice, now):
 
 
 def email_person(alert, person, now=None):
-    """The alert's email to one person, with their own action and unsubscribe links."""
+    """The outbox row of the alert's email to one person, with their own action and
+    unsubscribe links (for queue_emails)."""
     unsubscribe = absolute(
         path_for("notifications.unsubscribe", token=unsubscribe_token(alert.kind, person.id))
     )
@@ -125,12 +155,12 @@ def email_person(alert, person, now=None):
     order = alert.work_order
     if order is not None and person.role in ("admin", "manager", "technician"):
         for action in alert.actions:
-            _row, token = ActionToken.issue(person.id, order, action, now)
+            token = action_token.issue(person.id, order, action, now)
             actions.append(
                 (_action_label(action), absolute(path_for("actions.confirm", token=token)))
             )
     text, html = alert_email(alert, person.name, unsubscribe, actions)
-    return queue_email(
+    return email_row(
         person.email,
         alert.subject,
         text,
@@ -139,6 +169,7 @@ def email_person(alert, person, now=None):
         organisation=person.organisation_id,
         user=person.id,
         unsubscribe_url=unsubscribe,
+        now=now,
     )
 
 

@@ -4,7 +4,15 @@ generator shares: believable names, so a new user can judge the product by it.""
 import datetime
 import random
 
-from . import alerts, demo_checklists, demo_records, demo_reports, demo_schedules, demo_signoff
+from . import (
+    alerts,
+    demo_alerts,
+    demo_checklists,
+    demo_records,
+    demo_reports,
+    demo_schedules,
+    demo_signoff,
+)
 from .asset import Asset
 from .base import db
 from .client import Client
@@ -354,6 +362,7 @@ def load_demo(asset_total=300, seed=7, storage=None):
         demo_reports.load(org, users, storage=storage)
         if storage is not None:
             add_documents(org, storage, technician, rng)
+    demo_alerts.load(org, users)  # what the demo's people would have heard by now
     return org
 
 

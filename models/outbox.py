@@ -17,8 +17,6 @@ import datetime
 import hashlib
 import json
 import logging
-import os
-import uuid
 from typing import NamedTuple
 
 from flask import current_app, has_app_context
@@ -28,11 +26,10 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
-    IntegrityError,
     TextField,
 )
 
-from .base import BaseModel, choice_check, db, is_postgres, utcnow
+from .base import BaseModel, choice_check, db, utcnow
 from .organisation import Organisation
 from .user import User
 
@@ -70,11 +67,6 @@ def path_for(endpoint, **values):
     """url_for's path, also outside a request (a worker writing mail)."""
     url_map = current_app.url_map if has_app_context() else _app["url_map"]
     return url_map.bind("localhost").build(endpoint, values)
-
-
-def lease_length():
-    """How long a claim holds a row before another worker may take it over."""
-    return datetime.timedelta(seconds=float(os.environ.get("OUTBOX_LEASE_SECONDS", 120)))
 
 
 class Attachment(NamedTuple):
@@ -190,35 +182,22 @@ def queue_email(
 
     `attachments` are Attachment(filename, content_type, content bytes); `unsubscribe_url`
     adds the List-Unsubscribe headers (one-click, RFC 8058)."""
-    event, occurrence = key
-    recipient = (recipient or "").strip()
-    headers = dict(headers or {})
-    if unsubscribe_url:
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    row = email_row(
+        recipient, subject, text, html, key=key, organisation=organisation, user=user,
+        headers=headers, unsubscribe_url=unsubscribe_url,
+    )  # fmt: skip
     with db.atomic():
-        try:
-            with db.atomic():  # a savepoint: a duplicate rolls back this insert only
-                email = OutboxEmail.create(
-                    organisation=getattr(organisation, "id", organisation),
-                    user=getattr(user, "id", user),
-                    event=event[:40],
-                    recipient=recipient[:254],
-                    occurrence=str(occurrence)[:120],
-                    subject=" ".join(subject.split())[:500],
-                    text_body=text,
-                    html_body=html or "",
-                    headers=json.dumps(headers),
-                    message_id=_message_id(event, recipient, occurrence),
-                )
-        except IntegrityError:
-            if _exists(event, recipient, occurrence):
-                return None
-            raise
+        # A repeat of the key inserts nothing: no savepoint, no error, one statement.
+        inserted = list(
+            OutboxEmail.insert(**row).on_conflict_ignore().returning(OutboxEmail).execute()
+        )
+        if not inserted:
+            return None
+        email = inserted[0]
         for attachment in attachments:
             attachment = Attachment(*attachment)
             OutboxAttachment.create(
-                email=email,
+                email=email.id,
                 filename=attachment.filename[:200],
                 content_type=attachment.content_type[:100],
                 content=attachment.content,
@@ -227,16 +206,46 @@ def queue_email(
     return email
 
 
-def _exists(event, recipient, occurrence):
-    return (
-        OutboxEmail.select()
-        .where(
-            OutboxEmail.event == event[:40],
-            OutboxEmail.recipient == recipient[:254],
-            OutboxEmail.occurrence == str(occurrence)[:120],
-        )
-        .exists()
-    )
+def email_row(
+    recipient, subject, text, html="", *, key, organisation=None, user=None, headers=None,
+    unsubscribe_url=None, now=None,
+):  # fmt: skip
+    """The outbox row for an email (see queue_email), for queueing many at once."""
+    event, occurrence = key
+    recipient = (recipient or "").strip()
+    if not recipient or not isinstance(subject, str) or not isinstance(text, str):
+        raise ValueError("An email needs a recipient, a subject and a text body.")
+    headers = dict(headers or {})
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    now = now or utcnow()
+    return {
+        "created_at": now,
+        "updated_at": now,
+        "next_attempt_at": now,
+        "organisation": getattr(organisation, "id", organisation),
+        "user": getattr(user, "id", user),
+        "event": event[:40],
+        "recipient": recipient[:254],
+        "occurrence": str(occurrence)[:120],
+        "subject": " ".join(subject.split())[:500],
+        "text_body": text,
+        "html_body": html or "",
+        "headers": json.dumps(headers),
+        "message_id": _message_id(event, recipient, occurrence),
+    }
+
+
+def queue_emails(rows):
+    """Queue many emails (rows from email_row) in the caller's transaction; those whose
+    key is already in the outbox are left out. Delivery is woken once, after the commit."""
+    if not rows:
+        return
+    with db.atomic():
+        for start in range(0, len(rows), 200):
+            OutboxEmail.insert_many(rows[start : start + 200]).on_conflict_ignore().execute()
+        wake_delivery_after_commit()
 
 
 def _wake_delivery():
@@ -256,113 +265,3 @@ def wake_delivery_after_commit():
     if callbacks is not None and _wake_delivery in callbacks:
         return
     db.after_commit(_wake_delivery)
-
-
-# Claims, used by the delivery run (models/smtp_delivery.py).
-
-
-def claim_due(limit, now=None):
-    """Claim up to `limit` rows due now (waiting ones, and ones whose claim's lease ended)
-    for one worker; returns (token, rows). On PostgreSQL rows another worker is claiming
-    are skipped; on SQLite the claim's write lock serialises workers."""
-    now = now or utcnow()
-    token = uuid.uuid4().hex
-    claimable = OutboxEmail.status.in_(("pending", "sending")) & (
-        OutboxEmail.next_attempt_at <= now
-    )
-    with db.atomic():
-        ids = (
-            OutboxEmail.select(OutboxEmail.id)
-            .where(claimable)
-            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-            .limit(limit)
-        )
-        if is_postgres():
-            ids = ids.for_update("FOR UPDATE SKIP LOCKED")
-        ids = [row_id for (row_id,) in ids.tuples()]
-        if not ids:
-            return token, []
-        OutboxEmail.update(
-            status="sending", claim=token, next_attempt_at=now + lease_length()
-        ).where(OutboxEmail.id.in_(ids), claimable).execute()
-    rows = list(
-        OutboxEmail.select()
-        .where(OutboxEmail.id.in_(ids), OutboxEmail.claim == token)
-        .order_by(OutboxEmail.id)
-    )
-    return token, rows
-
-
-def _held(row, token):
-    return (OutboxEmail.id == row.id) & (OutboxEmail.claim == token)
-
-
-def mark_sent(row, token, now=None):
-    """Sent, if this worker still holds the claim (True); False when another took it over."""
-    with db.atomic():
-        return bool(
-            OutboxEmail.update(status="sent", sent_at=now or utcnow(), last_error="")
-            .where(_held(row, token), OutboxEmail.status == "sending")
-            .execute()
-        )
-
-
-def unmark_sent(row, token, error, permanent, now=None):
-    """The server refused the message at its end after all: back to waiting, or failed."""
-    with db.atomic():
-        OutboxEmail.update(status="sending", sent_at=None, next_attempt_at=now or utcnow()).where(
-            _held(row, token), OutboxEmail.status == "sent"
-        ).execute()
-    (mark_failed if permanent else mark_retry)(row, token, error, now)
-
-
-def mark_failed(row, token, error, now=None):
-    with db.atomic():
-        OutboxEmail.update(
-            status="failed", attempts=OutboxEmail.attempts + 1, last_error=str(error)[:500]
-        ).where(_held(row, token), OutboxEmail.status == "sending").execute()
-
-
-def retry_delay(attempts):
-    """30 s, 1 min, 2 min, ... up to 30 min between attempts."""
-    return min(RETRY_FIRST * (2 ** max(attempts - 1, 0)), RETRY_MAX)
-
-
-def mark_retry(row, token, error, now=None, count_attempt=True):
-    """A temporary failure: try again after a growing delay; give up after GIVE_UP_AFTER."""
-    now = now or utcnow()
-    attempts = row.attempts + (1 if count_attempt else 0)
-    fields = {
-        "status": "pending",
-        "attempts": attempts,
-        "next_attempt_at": now + retry_delay(max(attempts, 1)),
-        "last_error": str(error)[:500],
-        "claim": None,
-    }
-    if now - row.created_at > GIVE_UP_AFTER:
-        fields.update(status="failed", last_error=f"Gave up after {attempts} attempts: {error}")
-    with db.atomic():
-        OutboxEmail.update(**fields).where(
-            _held(row, token), OutboxEmail.status == "sending"
-        ).execute()
-
-
-def keep_local(now=None):
-    """No SMTP server configured: waiting mail stays in the local outbox, marked kept, and
-    is never sent later (turning SMTP on does not flood people with old mail)."""
-    with db.atomic():
-        return (
-            OutboxEmail.update(status="kept", sent_at=now or utcnow(), claim=None)
-            .where(OutboxEmail.status.in_(("pending", "sending")))
-            .execute()
-        )
-
-
-def next_due_at():
-    """When the earliest waiting or claimed row is next due, or None."""
-    return (
-        OutboxEmail.select(OutboxEmail.next_attempt_at)
-        .where(OutboxEmail.status.in_(("pending", "sending")))
-        .order_by(OutboxEmail.next_attempt_at)
-        .scalar()
-    )

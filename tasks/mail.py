@@ -16,7 +16,7 @@ from flask import current_app
 from huey import crontab
 
 from models.base import utcnow
-from models.outbox import next_due_at
+from models.outbox_claims import next_due_at
 from models.smtp_delivery import deliver_due
 
 from . import huey

@@ -138,7 +138,38 @@ def test_daily_digest_at_the_persons_hour_once_a_day(app, scene):
     assert send_digests(morning + 4 * HOUR) == 0
     [digest] = OutboxEmail.select()
     assert digest.event == "digest" and digest.recipient == scene.tech.email
+    assert digest.organisation_id == scene.org  # the admins' outbox shows it
     assert digest.subject.startswith("Fettle daily digest: 2 alerts")
     assert "Chiller 2 service" in digest.text_body and "Boiler check" in digest.html_body
     assert digest.header_dict()["List-Unsubscribe"].startswith("<http://localhost/notifications/")
     assert Notification.select().where(Notification.digested_at.is_null()).count() == 0
+
+
+def test_two_passes_at_once_alert_each_order_once(app, scene, make_user):
+    """Two workers running the pass at the same moment: each order's alert is written by
+    one of them (the unique mark), never by both."""
+    import threading
+
+    from models import db
+
+    now = utcnow()
+    for n in range(40):
+        order_due(scene, now - HOUR - datetime.timedelta(minutes=n), title=f"Job {n}")
+    db.close()
+    results, errors = [], []
+
+    def run():
+        try:
+            with db.connection_context():
+                results.append(detect_due(now)["overdue"])
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors and sorted(results)[-1] >= 1 and sum(results) == 40
+    assert Notification.select().where(Notification.kind == "overdue").count() == 40
+    assert OutboxEmail.select().where(OutboxEmail.event == "overdue").count() == 40

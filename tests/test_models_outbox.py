@@ -5,7 +5,8 @@ import pytest
 
 import tasks
 from models import OutboxAttachment, OutboxEmail, db
-from models.outbox import Attachment, claim_due, queue_email
+from models.outbox import Attachment, queue_email
+from models.outbox_claims import claim_due
 from tasks.mail import WAKE_FLAG
 
 

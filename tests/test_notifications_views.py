@@ -3,7 +3,7 @@
 import re
 
 from models import AlertPreference, AlertSettings, Client, Notification, WorkOrder, utcnow
-from models.alert_preferences import KINDS
+from models.alert_preferences import KINDS, ROLE_KINDS
 
 
 def notify(scene, n=1, user=None):
@@ -62,7 +62,7 @@ def test_the_inbox_newest_first_mark_read_and_follow(client, auth, scene):
     orders = notify(scene, 3)
     auth.login(scene.tech)
     page = client.get("/notifications").get_data(as_text=True)
-    titles = re.findall(r"Assigned to you: (WO-\d+)", page)
+    titles = re.findall(r">(WO-\d+) Job \d", page)
     assert titles == ["WO-000003", "WO-000002", "WO-000001"]
     first, second, third = (Notification.get(Notification.work_order == o.id) for o in orders)
     # Mark one read in place (HTMX), then follow another to its page.
@@ -95,14 +95,16 @@ def test_someone_elses_notification_is_not_found(client, auth, scene):
 def test_choosing_preferences(client, auth, scene):
     auth.login(scene.tech)
     page = client.get("/notifications/preferences").get_data(as_text=True)
-    for info in KINDS.values():
-        assert info.label in page
+    for kind in ROLE_KINDS["technician"]:
+        assert KINDS[kind].label in page
+    assert "Warranty ending" not in page  # managers' alerts: never a technician's
     form = {f"channel_{k}": "both" for k in KINDS} | {f"timing_{k}": "immediate" for k in KINDS}
-    form |= {"channel_overdue": "email", "timing_completed": "digest", "digest_hour": "6"}
+    form |= {"channel_overdue": "email", "timing_mention": "digest", "digest_hour": "6"}
     response = client.post("/notifications/preferences", data=form)
     assert response.status_code == 302
     mine = {p.kind: (p.channel, p.timing) for p in AlertPreference.select()}
-    assert mine["overdue"] == ("email", "immediate") and mine["completed"] == ("both", "digest")
+    assert set(mine) == set(ROLE_KINDS["technician"])
+    assert mine["overdue"] == ("email", "immediate") and mine["mention"] == ("both", "digest")
     assert AlertSettings.get(AlertSettings.user == scene.tech.id).digest_hour == 6
 
 

@@ -7,7 +7,8 @@ import datetime
 import pytest
 
 from models import OutboxEmail, utcnow
-from models.outbox import Attachment, claim_due, queue_email, retry_delay
+from models.outbox import Attachment, queue_email
+from models.outbox_claims import claim_due, retry_delay
 from models.smtp_delivery import deliver_due, send_one
 from tasks.mail import deliver
 
@@ -149,3 +150,21 @@ def test_an_unreachable_server_is_a_temporary_failure(app, url):
     queue_some(2)
     assert deliver_due(url) == {"retry": 2}
     assert {r.last_error.split(":")[0] for r in OutboxEmail.select()} == {"SMTP server unreachable"}
+
+
+def test_non_ascii_subject_sender_and_body(app, smtp_sink):
+    app.config["MAIL_FROM"] = "Fettle Prüfdienst <fettle@example.com>"
+    queue_email(
+        "jürgen@example.com".replace("ü", "u"),
+        "Overdue: WO-000007 Kühlraum 2 – Nordstraße",
+        "Grüße,\n.\n..Zeile mit Punkten\n" + "x" * 200,
+        "<p>Grüße</p>",
+        key=("overdue", "wo7"),
+    )
+    assert deliver_due(smtp_sink.url) == {"sent": 1}
+    got = smtp_sink.messages[0]
+    assert got["Subject"] == "Overdue: WO-000007 Kühlraum 2 – Nordstraße"
+    assert got["From"] == "Fettle Prüfdienst <fettle@example.com>"
+    assert got.mail_from == "fettle@example.com"
+    assert got.text().rstrip("\n") == "Grüße,\n.\n..Zeile mit Punkten\n" + "x" * 200
+    assert "Grüße" in got.html()

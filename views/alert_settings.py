@@ -13,17 +13,17 @@ from models.alert_email import read_unsubscribe_token
 from models.alert_preferences import (
     CHANNEL_LABELS,
     KINDS,
+    ROLE_KINDS,
     TIMING_LABELS,
     Choice,
     organisation_defaults,
     save_choices,
     save_settings,
     settings_for,
-    stop_email,
+    unsubscribe_contact,
+    unsubscribe_person,
     user_choices,
 )
-from models.audit import AuditEvent
-from models.outbox import OutboxEmail
 
 from .access import manager_required
 from .forms import FettleForm, as_choices
@@ -33,7 +33,7 @@ from .rendering import render
 HOURS = as_choices((h, f"{h:02d}:00") for h in range(24))
 
 
-def _choices_form(values, digest_hour, extra=None):
+def _choices_form(values, digest_hour, kinds, extra=None):
     """A form with a channel and a timing per kind of alert, and the digest hour."""
     fields = {
         "digest_hour": SelectField(
@@ -41,8 +41,8 @@ def _choices_form(values, digest_hour, extra=None):
         ),
         **(extra or {}),
     }
-    for kind, info in KINDS.items():
-        choice = values[kind]
+    for kind in kinds:
+        info, choice = KINDS[kind], values[kind]
         fields[f"channel_{kind}"] = SelectField(
             info.label,
             choices=as_choices(CHANNEL_LABELS.items()),
@@ -57,8 +57,8 @@ def _choices_form(values, digest_hour, extra=None):
     return type("AlertChoicesForm", (FettleForm,), fields)()
 
 
-def _submitted(form):
-    return {k: Choice(form[f"channel_{k}"].data, form[f"timing_{k}"].data) for k in KINDS}
+def _submitted(form, kinds):
+    return {k: Choice(form[f"channel_{k}"].data, form[f"timing_{k}"].data) for k in kinds}
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
@@ -67,10 +67,11 @@ def preferences():
     """How this person hears about each kind of alert, and when their digest comes."""
     mine = {kind: choice for kind, (choice, _own) in user_choices(current_user).items()}
     _, _, hour = settings_for(current_user.organisation_id, current_user.id)
-    form = _choices_form(mine, hour)
+    kinds = ROLE_KINDS.get(current_user.role, ())
+    form = _choices_form(mine, hour, kinds)
     if form.validate_on_submit():
         with db.atomic():
-            save_choices(current_user, _submitted(form), user=current_user)
+            save_choices(current_user, _submitted(form, kinds), user=current_user)
             save_settings(current_user, user=current_user, digest_hour=form.digest_hour.data)
         flash("Your alert preferences are saved.", "success")
         return redirect(url_for("notifications.preferences"))
@@ -79,7 +80,7 @@ def preferences():
         "form",
         status=422 if request.method == "POST" else 200,
         form=form,
-        kinds=KINDS,
+        kinds={k: KINDS[k] for k in kinds},
         timezone=current_user.timezone or "your organisation's time zone",
         defaults=False,
     )
@@ -106,10 +107,10 @@ def defaults():
             description="The project's managers hear when work is still overdue this long.",
         ),
     }
-    form = _choices_form(organisation_defaults(org), hour, extra)
+    form = _choices_form(organisation_defaults(org), hour, KINDS, extra)
     if form.validate_on_submit():
         with db.atomic():
-            save_choices(current_user, _submitted(form))
+            save_choices(current_user, _submitted(form, KINDS))
             save_settings(
                 current_user,
                 digest_hour=form.digest_hour.data,
@@ -144,14 +145,14 @@ def unsubscribe(token):
             return _unknown()
         who, done = user.email, None
         if request.method == "POST":
-            done = _stop_for_user(user, kind)
+            done = unsubscribe_person(user, kind)
     else:
         client = Client.get_or_none(Client.id == payload["c"])
         if client is None:
             return _unknown()
         who, done = client.email or client.name, None
         if request.method == "POST":
-            done = _stop_for_client(client)
+            done = unsubscribe_contact(client)
     label = "daily digest" if kind == "digest" else f"“{KINDS[kind].label}” alert"
     return render(
         "notifications/unsubscribe.html",
@@ -161,43 +162,6 @@ def unsubscribe(token):
         done=done,
         contact=not payload.get("u"),
     )
-
-
-def _stop_for_user(user, kind):
-    kinds = [kind]
-    if kind == "digest":
-        kinds = [k for k, (c, _own) in user_choices(user).items() if c.timing == "digest"]
-    with db.atomic():
-        for each in kinds:
-            stop_email(user, each)
-        # Mail of these kinds not sent yet is not sent either.
-        OutboxEmail.update(status="cancelled").where(
-            OutboxEmail.user == user.id,
-            OutboxEmail.event.in_(kinds + (["digest"] if kind == "digest" else [])),
-            OutboxEmail.status == "pending",
-        ).execute()
-        AuditEvent.record(user, "unsubscribe", user, {"email": (", ".join(kinds), "app only")})
-    return True
-
-
-def _stop_for_client(client):
-    with db.atomic():
-        if client.completion_alerts:
-            Client.update(completion_alerts=False).where(Client.id == client.id).execute()
-            AuditEvent.record(
-                None,
-                "unsubscribe",
-                client,
-                {"completion_alerts": (True, False)},
-                organisation_id=client.organisation_id,
-            )
-        OutboxEmail.update(status="cancelled").where(
-            OutboxEmail.recipient == client.email,
-            OutboxEmail.user.is_null(),
-            OutboxEmail.event == "completed",
-            OutboxEmail.status == "pending",
-        ).execute()
-    return True
 
 
 def _unknown():

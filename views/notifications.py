@@ -35,7 +35,7 @@ def index():
     query = Notification.inbox(current_user).order_by()
     if show == "unread":
         query = query.where(Notification.read_at.is_null())
-    page = paginate(query, {"created": Notification.id}, "-created", filters={"show": show})
+    page = paginate(query, {"created": Notification.created_at}, "-created", filters={"show": show})
     return render(
         "notifications/index.html",
         "results",
