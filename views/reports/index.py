@@ -38,6 +38,7 @@ def index():
         options=choices(client),
         client=client,
         periods=recent_periods(today),
+        today=today,
         not_found=request.args.get("missing"),
     )
 
