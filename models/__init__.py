@@ -10,6 +10,7 @@ from .comment import Comment, Mention
 from .counter import Counter
 from .document import DOCUMENT_KINDS, Document
 from .downtime import Downtime
+from .forecast import ForecastOccurrence
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
 from .organisation import Organisation
@@ -53,6 +54,7 @@ MODELS = [
     Schedule,
     ScheduleAssignee,
     Occurrence,
+    ForecastOccurrence,
     CalendarFeed,
 ]
 
@@ -78,6 +80,7 @@ __all__ = [
     "Schedule",
     "ScheduleAssignee",
     "Occurrence",
+    "ForecastOccurrence",
     "TIMEZONES",
     "Asset",
     "AuditEvent",

@@ -17,6 +17,7 @@ from peewee import IntegrityError
 from .asset import Asset
 from .base import db, utcnow
 from .checklist import ChecklistItem
+from .forecast import rebuild_forecast, trim_forecast
 from .location import Location
 from .meter import Meter
 from .procedure import Procedure
@@ -323,6 +324,8 @@ def refresh_waiting(now=None):
         )
         if resumed and schedule.trigger == "meter":
             released.append(schedule)
+    if rows:
+        rebuild_forecast([schedule.id for schedule in rows], now)
     return release(released, now) if released else []
 
 
@@ -349,6 +352,7 @@ def run_pass(now=None, limit=None):
         for schedule in batch:
             last_id = schedule.id
             created += len(generate_for(schedule, now))
+        trim_forecast([schedule.id for schedule in batch])
     return created
 
 
@@ -369,4 +373,5 @@ def generate_now(schedule, actor):
         raise ScheduleError("This schedule has no next occurrence (it has ended).")
     if not created:
         raise ScheduleError("The next occurrence has already been created.")
+    trim_forecast([schedule.id])
     return created
