@@ -1,5 +1,8 @@
 """Fettle's data model: one module per aggregate, re-exported here."""
 
+from .action_token import ActionToken
+from .alert_detection import AlertMark
+from .alert_preferences import AlertPreference, AlertSettings
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
@@ -13,7 +16,9 @@ from .downtime import Downtime
 from .forecast import ForecastOccurrence
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
+from .notification import Notification
 from .organisation import Organisation
+from .outbox import OutboxAttachment, OutboxEmail
 from .part import PartUsed
 from .procedure import Procedure, ProcedureItem
 from .project import PROJECT_STATUSES, Project
@@ -56,9 +61,20 @@ MODELS = [
     Occurrence,
     ForecastOccurrence,
     CalendarFeed,
+    Notification,
+    OutboxEmail,
+    OutboxAttachment,
+    AlertPreference,
+    AlertSettings,
+    AlertMark,
+    ActionToken,
 ]
 
 __all__ = [
+    "ActionToken",
+    "AlertMark",
+    "AlertPreference",
+    "AlertSettings",
     "ASSET_STATUSES",
     "Activity",
     "Assignment",
@@ -89,6 +105,9 @@ __all__ = [
     "Comment",
     "Downtime",
     "Mention",
+    "Notification",
+    "OutboxAttachment",
+    "OutboxEmail",
     "PartUsed",
     "TimeEntry",
     "WorkOrderFile",

@@ -26,10 +26,10 @@ from peewee import JOIN, DateTimeField, ForeignKeyField, IntegerField, fn
 
 from .asset import Asset
 from .base import BaseModel, db, utcnow
+from .calendar_days import first_per_period, tally
 from .client import Client
 from .location import Location
 from .organisation import Organisation
-from .periods import first_per_period, tally
 from .project import Project
 from .recurrence import add_months, due_at, local_date, occurrences_between
 from .schedule import Schedule, ScheduleAssignee
@@ -236,7 +236,7 @@ def forecast_by_day(user, bounds, filters, shown=3, cap=100, now=None):
 
     Returns [(entries, count)] per period; an entry has .due_at, .title, .asset_tag,
     .category, .assets, .schedule_id and .assignees (names). One capped range read per day,
-    in one statement (models/periods.py), then the shown rows' details: three queries.
+    in one statement (models/calendar_days.py), then the shown rows' details: three queries.
     """
     now = now or utcnow()
     horizon = datetime.datetime.combine(add_months(now.date(), SHOWN_MONTHS), now.time())

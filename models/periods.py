@@ -1,72 +1,155 @@
-"""The first rows of each day of a calendar, counted up to a cap, in one statement.
+"""Report periods: a month, a quarter or any range of days, read from a URL and turned into
+UTC bounds in the site's time zone, with the periods before it for the trend charts.
 
-A month of an organisation's calendar can hold 30,000 orders and 100,000 forecast
-occurrences. Numbering them all per day (a window function) reads and sorts every one; a
-calendar shows four a day and how many more. So each day is its own range read on the
-(scope, due_at) index, ordered by the index and cut at `cap`, and the days are joined by
-UNION ALL: at most days x cap index entries are read, however crowded the month.
-
-Every day's member of the UNION is the same SQL with other bounds, so Peewee builds one
-member and the others reuse its text (building 42 members took ~15 ms of Python a page).
+A period is a range of whole local days [first, last]; it is stored in URLs as dates, so a
+report link means the same thing whenever it is opened (nothing relative to "today").
 """
 
 import datetime
+from dataclasses import dataclass
 
-from peewee import Select, Value
+from .clock import local_to_utc
+from .recurrence import add_months
 
-# Stand-ins for a member's bounds and period number while its SQL is built; found again
-# among the parameters by value, and replaced by each day's own.
-_LO = datetime.datetime(1900, 1, 1, 0, 0, 1)
-_HI = datetime.datetime(1900, 1, 1, 0, 0, 2)
-_PERIOD = -7_777_777
-
-
-def _member(query, column, id_column, lo, hi, period, cap):
-    part = (
-        query.select_extend(Value(period).alias("period"))
-        .where(column >= lo, column < hi)
-        .order_by(column, id_column)
-        .limit(cap)
-        .alias("p")
-    )
-    # Wrapped in a SELECT: SQLite takes no ORDER BY / LIMIT on a bare UNION member.
-    return Select([part], [getattr(part.c, id_column.column_name), part.c.period])
+KINDS = ("month", "quarter", "range")
+MAX_DAYS = 3 * 366 + 1  # a report over more than three years is refused, not attempted
+EARLIEST = datetime.date(2000, 1, 1)
+TREND_PERIODS = {"month": 12, "quarter": 8, "range": 6}
 
 
-def first_per_period(query, column, id_column, bounds, cap):
-    """[(id, period index)] of `query`'s rows with bounds[i] <= column < bounds[i+1]: the
-    first `cap` of each period, by `column` then id. `query` selects `id_column` and
-    `column` (and filters); periods whose bounds are empty (lo >= hi) are skipped."""
-    spans = [(i, lo, hi) for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False))]
-    spans = [span for span in spans if span[1] < span[2]]
-    if not spans:
-        return []
-    database = query.model._meta.database
-    sql, params = _member(query, column, id_column, _LO, _HI, _PERIOD, cap).bind(database).sql()
-    slots = {_LO: [], _HI: [], _PERIOD: []}
-    for k, param in enumerate(params):
-        if isinstance(param, datetime.datetime | int) and param in slots:
-            slots[param].append(k)
-    if any(len(found) != 1 for found in slots.values()):  # not where expected: build each
-        union = None
-        for i, lo, hi in spans:
-            member = _member(query, column, id_column, lo, hi, i, cap)
-            union = member if union is None else union + member  # UNION ALL
-        return list(union.bind(database).tuples())
-    all_params = []
-    for i, lo, hi in spans:
-        own = list(params)
-        own[slots[_LO][0]], own[slots[_HI][0]], own[slots[_PERIOD][0]] = lo, hi, i
-        all_params.extend(own)
-    return list(database.execute_sql(" UNION ALL ".join([sql] * len(spans)), all_params))
+class PeriodError(ValueError):
+    """A period we cannot report on; `field` names the form field the message is for."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
 
 
-def tally(rows, periods, shown):
-    """From first_per_period's rows: {id: period} of the first `shown` of each period, and
-    each period's count (up to the cap it was read with)."""
-    counts, first = [0] * periods, {}
-    for row_id, period in rows:
-        counts[period] += 1
-        if counts[period] <= shown:
-            first[row_id] = period
-    return first, counts
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    first: datetime.date  # first day, inclusive
+    last: datetime.date  # last day, inclusive
+
+    @property
+    def days(self):
+        return (self.last - self.first).days + 1
+
+    @property
+    def label(self):
+        if self.kind == "month":
+            return self.first.strftime("%B %Y")
+        if self.kind == "quarter":
+            return f"Q{(self.first.month - 1) // 3 + 1} {self.first.year}"
+        if self.first.year == self.last.year:
+            return f"{self.first:%d %b} – {self.last:%d %b %Y}"
+        return f"{self.first:%d %b %Y} – {self.last:%d %b %Y}"
+
+    @property
+    def short_label(self):
+        """For a chart's axis, on two lines: "Oct\n2026", "Q3\n2026", "14 Oct\n2026"."""
+        if self.kind == "month":
+            return self.first.strftime("%b\n%Y")
+        if self.kind == "quarter":
+            return f"Q{(self.first.month - 1) // 3 + 1}\n{self.first.year}"
+        return self.first.strftime("%d %b\n%Y")
+
+    def bounds(self, tz_name):
+        """[start, end) in naive UTC: local midnight of the first day to that after the last."""
+        start = datetime.datetime.combine(self.first, datetime.time())
+        end = datetime.datetime.combine(self.last + datetime.timedelta(days=1), datetime.time())
+        return local_to_utc(start, tz_name), local_to_utc(end, tz_name)
+
+    def previous(self):
+        """The period of the same kind and length just before this one."""
+        if self.kind == "month":
+            first = add_months(self.first, -1)
+            return month(first.year, first.month)
+        if self.kind == "quarter":
+            first = add_months(self.first, -3)
+            return quarter(first.year, (first.month - 1) // 3 + 1)
+        last = self.first - datetime.timedelta(days=1)
+        return Period("range", last - datetime.timedelta(days=self.days - 1), last)
+
+    def trend(self, count=None):
+        """This period and those before it, oldest first (12 months, 8 quarters or 6
+        ranges), for the charts; never earlier than EARLIEST."""
+        periods = [self]
+        for _ in range((count or TREND_PERIODS[self.kind]) - 1):
+            before = periods[-1].previous()
+            if before.first < EARLIEST:
+                break
+            periods.append(before)
+        return list(reversed(periods))
+
+    def query_args(self):
+        """The URL parameters that name this period."""
+        if self.kind == "month":
+            return {"period": "month", "month": self.first.strftime("%Y-%m")}
+        if self.kind == "quarter":
+            number = (self.first.month - 1) // 3 + 1
+            return {"period": "quarter", "quarter": f"{self.first.year}-Q{number}"}
+        return {"period": "range", "from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def month(year, number):
+    first = datetime.date(year, number, 1)
+    return Period("month", first, add_months(first, 1) - datetime.timedelta(days=1))
+
+
+def quarter(year, number):
+    first = datetime.date(year, 3 * (number - 1) + 1, 1)
+    return Period("quarter", first, add_months(first, 3) - datetime.timedelta(days=1))
+
+
+def last_complete_month(today):
+    first = add_months(today.replace(day=1), -1)
+    return month(first.year, first.month)
+
+
+def _parse_date(text, field, what):
+    try:
+        day = datetime.date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise PeriodError(f"Enter the {what} as a date (YYYY-MM-DD).", field) from None
+    if day < EARLIEST or day.year > 2100:
+        raise PeriodError(f"Enter a {what} between 2000 and 2100.", field)
+    return day
+
+
+def parse(args, today):
+    """The period named by URL parameters: period=month&month=YYYY-MM,
+    period=quarter&quarter=YYYY-Qn, or period=range&from=YYYY-MM-DD&to=YYYY-MM-DD. Without
+    any, last month. Refused with a message at the field: unreadable dates, an end before
+    the start, more than three years."""
+    kind = args.get("period") or "month"
+    if kind not in KINDS:
+        raise PeriodError("Choose a month, a quarter or a range of dates.", "period")
+    if kind == "month":
+        text = (args.get("month") or "").strip()
+        if not text:
+            return last_complete_month(today)
+        try:
+            day = datetime.datetime.strptime(text, "%Y-%m").date()
+        except ValueError:
+            raise PeriodError("Enter the month as YYYY-MM, e.g. 2026-10.", "month") from None
+        if day < EARLIEST or day.year > 2100:
+            raise PeriodError("Enter a month between 2000 and 2100.", "month")
+        return month(day.year, day.month)
+    if kind == "quarter":
+        text = (args.get("quarter") or "").strip().upper()
+        year, _, number = text.partition("-Q")
+        if not (year.isdigit() and len(year) == 4 and number in ("1", "2", "3", "4")):
+            raise PeriodError("Enter the quarter as YYYY-Qn, e.g. 2026-Q3.", "quarter")
+        if not 2000 <= int(year) <= 2100:
+            raise PeriodError("Enter a quarter between 2000 and 2100.", "quarter")
+        return quarter(int(year), int(number))
+    first = _parse_date(args.get("from"), "from", "start")
+    last = _parse_date(args.get("to"), "to", "end")
+    if last < first:
+        raise PeriodError("The end is before the start: swap the dates.", "to")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise PeriodError(
+            "That range is longer than three years: choose a shorter one (or a quarter).", "to"
+        )
+    return Period("range", first, last)

@@ -172,6 +172,7 @@ class WorkOrder(BaseModel):
                 AuditEvent.record(
                     actor, "assign", self, {"assignees": (sorted(before), sorted(wanted))}
                 )
+                alert_events().assignees_changed(self, actor, [u.id for u in added], removed)
         return [u.name for u in added], removed_names
 
     @classmethod
@@ -198,6 +199,7 @@ class WorkOrder(BaseModel):
                 Asset.update(status="down").where(Asset.id == asset.id).execute()
             Activity.note(order, actor, "created", f"Created {order.reference}")
             AuditEvent.record(actor, "create", order)
+            alert_events().order_created(order, actor, assignees)
         return order
 
     def completion_blockers(self):
@@ -278,6 +280,8 @@ class WorkOrder(BaseModel):
                 + (f": {reason}" if reason else ""),
             )
             AuditEvent.record(actor, "transition", self, {"status": (current.status, to)})
+            if to == "completed":
+                alert_events().completed(self, actor)
         for name, value in fields.items():
             setattr(self, name, value)
         return self
@@ -320,10 +324,19 @@ class WorkOrder(BaseModel):
                 "Changed " + ", ".join(name.replace("_", " ") for name in changed),
             )
             AuditEvent.record(actor, "update", self, changed)
+            if "due_at" in changed:
+                alert_events().due_changed(self, actor, changed["due_at"][0], seen_version + 1)
         for name, value in data.items():
             setattr(self, name, value)
         self.version = seen_version + 1
         return changed
+
+
+def alert_events():
+    """The alerts a change raises (models/alert_events.py builds on this module)."""
+    from . import alert_events
+
+    return alert_events
 
 
 def _check_members(project, users):

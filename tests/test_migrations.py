@@ -39,6 +39,7 @@ DIALECT_SEARCH_INDEX = "asset_search_trgm"  # PostgreSQL pg_trgm
 # The work order list's indexes (migration 0009): partial and on expressions, which the
 # models cannot declare, and its search structures (FTS5 on SQLite, pg_trgm on PostgreSQL).
 LIST_INDEX_PREFIX = "wo_list_"
+REPORT_INDEX_PREFIX = "wo_report_"  # the reports' indexes (migration 0015), partial ones too
 WORK_ORDER_SEARCH_TABLE = "work_order_search"
 
 
@@ -58,7 +59,8 @@ def schema_diff(database):
     drops = [
         i
         for i in diff.drop_indexes
-        if i.name != DIALECT_SEARCH_INDEX and not i.name.startswith(LIST_INDEX_PREFIX)
+        if i.name != DIALECT_SEARCH_INDEX
+        and not i.name.startswith((LIST_INDEX_PREFIX, REPORT_INDEX_PREFIX))
     ]
     return diff._replace(drop_indexes=drops)
 

@@ -15,8 +15,8 @@ from flask_login import current_user, login_required
 from peewee import JOIN, SQL, Case, fn
 
 from models import Asset, Assignment, User, WorkOrder
+from models.calendar_days import first_per_period, tally
 from models.clock import local_day_bounds, zone
-from models.periods import first_per_period, tally
 from models.visibility import visible
 from models.work_order import STATUS_LABELS, STATUSES
 
@@ -137,7 +137,7 @@ def _bucket(bounds, lo=0, hi=None):
 
 def day_orders(query, bounds, shown):
     """The first `shown` orders of each day (by due time) and each day's count up to
-    ORDER_CAP, in two queries: one capped range read per day (models/periods.py), then the
+    ORDER_CAP, in two queries: one capped range read per day (models/calendar_days.py), then the
     shown rows by id."""
     rows = first_per_period(
         query.select(WorkOrder.id, WorkOrder.due_at), WorkOrder.due_at, WorkOrder.id, bounds,

@@ -37,10 +37,12 @@ class Worker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             log = self.log_path.read_text()
-            if (
-                log.count("tasks.schedules.generate_schedules")
-                and log.count(" executed in ") >= count
-            ):
+            runs = [
+                line
+                for line in log.splitlines()
+                if "tasks.schedules.generate_schedules" in line and " executed in " in line
+            ]  # the consumer also delivers the alerts' mail: count only this task's runs
+            if len(runs) >= count:
                 return
             if self.process.poll() is not None:
                 raise AssertionError(f"the consumer stopped:\n{log}")
@@ -142,7 +144,12 @@ def test_monthly_schedule_reaches_my_work_and_the_calendar_feed(
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, "tech@example.com", demo_password)
     page.goto(f"{live_server.url}/my-work")
-    expect(page.locator(".job").filter(has_text=order.reference)).to_be_visible()
+    upcoming = page.locator("section[aria-labelledby=sec-upcoming]")
+    expect(upcoming).to_be_visible()
+    if not upcoming.locator(".job").filter(has_text=order.reference).count():
+        # A busy week in the demo: the section shows its ten soonest, the rest one tap away.
+        upcoming.locator(".more-jobs a").click()
+    expect(page.get_by_text(order.reference).first).to_be_visible()
     page.goto(f"{live_server.url}/calendar?date={(start - shift).isoformat()}")
     expect(page.locator(".cal-entry").filter(has_text=order.reference)).to_be_visible()
     page.get_by_role("button", name="Calendar feed").click()

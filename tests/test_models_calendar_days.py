@@ -6,7 +6,7 @@ import datetime as dt
 from peewee import fn
 
 from models import WorkOrder
-from models.periods import _member, first_per_period, tally
+from models.calendar_days import _member, first_per_period, tally
 from models.visibility import visible
 
 
