@@ -22,7 +22,7 @@ group schedule has one row per date with the number of its live assets then.
 
 import datetime
 
-from peewee import JOIN, DateTimeField, ForeignKeyField, IntegerField, fn
+from peewee import JOIN, DateTimeField, ForeignKeyField, IntegerField, PostgresqlDatabase, fn
 
 from .asset import Asset
 from .base import BaseModel, db, utcnow
@@ -165,25 +165,48 @@ def rebuild_forecast(schedule_ids, now=None):
     return made
 
 
+FAR = datetime.datetime(9999, 12, 31)
+
+
 def trim_forecast(schedule_ids):
     """After generation moved these schedules on: drop their rows before the next due time,
     all of them when there is none (waiting, ended, paused), and those after it when the
-    schedule now plans one date only (floating, or waiting for its open order)."""
+    schedule now plans one date only (floating, or waiting for its open order). One read of
+    the schedules, then one DELETE joined to their cut-offs (a VALUES list) per chunk."""
     ids = list(schedule_ids)
-    F = ForecastOccurrence
-    next_due = Schedule.select(Schedule.next_due_at).where(Schedule.id == F.schedule)
-    one_date = Schedule.select(Schedule.id).where(
-        Schedule.waiting | (Schedule.mode == "floating") | (Schedule.trigger == "either")
-    )
-    gone = _active(Schedule.select(Schedule.id))
     for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
-        F.delete().where(
-            F.schedule.in_(part),
-            F.schedule.not_in(gone.where(Schedule.id.in_(part)))
-            | (F.due_at < next_due)
-            | (F.schedule.in_(one_date.where(Schedule.id.in_(part))) & (F.due_at > next_due)),
-        ).execute()
+        cuts = []
+        for sid, next_due, active, one_date in (
+            Schedule.select(
+                Schedule.id,
+                Schedule.next_due_at,
+                (Schedule.paused == False)  # noqa: E712
+                & Schedule.archived_at.is_null()
+                & (Schedule.trigger != "meter"),
+                Schedule.waiting | (Schedule.mode == "floating") | (Schedule.trigger == "either"),
+            )
+            .where(Schedule.id.in_(ids[start : start + CHUNK]))
+            .tuples()
+        ):
+            if not active or next_due is None:
+                cuts.append((sid, FAR, FAR))  # everything goes
+            else:
+                cuts.append((sid, next_due, next_due if one_date else FAR))
+        if cuts:
+            _delete_outside(cuts)
+
+
+def _delete_outside(cuts):
+    """Delete each schedule's rows due before its cut or after its keep-until."""
+    stamp = "CAST(%s AS TIMESTAMP)" if isinstance(db.obj, PostgresqlDatabase) else "%s"
+    stamp = stamp.replace("%s", db.obj.param)
+    row = f"({db.obj.param}, {stamp}, {stamp})"
+    sql = (
+        f"WITH cut(sid, before, after) AS (VALUES {', '.join([row] * len(cuts))}) "
+        "DELETE FROM forecast_occurrence WHERE id IN (SELECT f.id FROM forecast_occurrence f "
+        "JOIN cut ON f.schedule_id = cut.sid WHERE f.due_at < cut.before OR f.due_at > cut.after)"
+    )
+    db.execute_sql(sql, [value for cut in cuts for value in cut])
 
 
 def extend_forecast(now=None):
