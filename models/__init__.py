@@ -13,6 +13,7 @@ from .comment import Comment, Mention
 from .counter import Counter
 from .document import DOCUMENT_KINDS, Document
 from .downtime import Downtime
+from .forecast import ForecastOccurrence
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
 from .notification import Notification
@@ -59,6 +60,7 @@ MODELS = [
     Schedule,
     ScheduleAssignee,
     Occurrence,
+    ForecastOccurrence,
     CalendarFeed,
     Notification,
     OutboxEmail,
@@ -96,6 +98,7 @@ __all__ = [
     "Schedule",
     "ScheduleAssignee",
     "Occurrence",
+    "ForecastOccurrence",
     "TIMEZONES",
     "Asset",
     "AuditEvent",

@@ -15,6 +15,7 @@ import datetime
 import math
 
 from .base import utcnow
+from .forecast import trim_forecast
 from .generation import SystemActor, _open_assets, create_occurrence, schedule_query
 from .meter import Meter
 from .recurrence import due_at, local_date
@@ -83,6 +84,8 @@ def _create_for_threshold(schedule, meter, value, read_at, actor):
         if schedule.trigger == "either":
             fields.update(next_due_at=None, generate_at=None, next_meter_at=None, waiting=True)
     Schedule.update(**fields).where(Schedule.id == schedule.id).execute()
+    if order is not None and schedule.trigger == "either":
+        trim_forecast([schedule.id])  # its calendar date waits for the order now
     return order
 
 
@@ -141,4 +144,5 @@ def generate_meter_now(schedule, actor):
     if schedule.trigger == "either":
         fields.update(next_due_at=None, generate_at=None, next_meter_at=None, waiting=True)
     Schedule.update(**fields).where(Schedule.id == schedule.id).execute()
+    trim_forecast([schedule.id])
     return [order]

@@ -15,7 +15,7 @@ from models.generation import (
     schedule_query,
 )
 from models.recurrence import due_at
-from models.schedule import ScheduleError, forecast
+from models.schedule import ScheduleError
 from models.schedule_commands import create_schedule, set_paused, update_schedule
 
 NOW = dt.datetime(2025, 6, 2, 6, 0)  # a Monday, 07:00 in London
@@ -243,16 +243,6 @@ def test_bad_schedules_are_refused(site, make_asset):
         make_schedule(site, trigger="meter", meter=other, meter_interval=10)
     assert error.value.field == "meter"
     assert Schedule.select().count() == 0
-
-
-def test_forecast_lists_ungenerated_occurrences_visible_to_the_user(site, make_user):
-    schedule = make_schedule(site, unit="week", interval=1)
-    first = Schedule.get_by_id(schedule.id).next_due_at
-    found = forecast(site.tech, first, first + dt.timedelta(days=28))
-    assert [f.due_at for f in found] == [first + dt.timedelta(weeks=n) for n in range(4)]
-    assert found[0].asset.id == site.asset.id and found[0].schedule.id == schedule.id
-    outsider = make_user("technician", organisation=site.project.organisation_id)
-    assert forecast(outsider, first, first + dt.timedelta(days=28)) == []
 
 
 def test_two_workers_racing_make_one_order_per_occurrence(site, make_asset):
