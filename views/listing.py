@@ -67,11 +67,13 @@ def paginate(
 
     `sorts` maps a sort name to its column; the row id breaks ties so paging is stable.
     `search` turns the search text into a condition (else `search_fields` are scanned).
-    `joins` adds the joins for the `display` columns: the count runs without them, and the
-    page's ids are picked before joining, so a deep page does not drag joins through its
+    `display` (columns) makes the page's ids picked first, in an index-only walk through
+    the offset, and then its rows read by id. `joins` adds the joins for the `display`
+    columns: the count runs without them, and a deep page does not drag joins through its
     offset (two queries whatever the page size: the count and the rows). `sort_joins(query,
     model)`, when given, adds just the join a sort by a column of `model` needs to pick the
-    ids (the other joins would only slow the walk through the offset).
+    ids (the other joins would only slow the walk through the offset); without `joins`, the
+    rows are read with that join alone.
     Sorts named in `nulls_last` put empty values last both ways, on both databases (a due
     date: undated work after dated work).
     Unknown sorts and out-of-range pages fall back to something sensible, never an error.
@@ -130,17 +132,21 @@ def paginate(
     limit = max(0, min(per_page, total - offset))
     from_end = not capped and total > FROM_END_ROWS and offset > total - offset - limit
     window = (backwards, total - offset - limit) if from_end else (order, offset)
-    if joins is None:
+    if not display:
         rows = list(query.order_by(*window[0]).limit(limit or per_page).offset(window[1]))
         if from_end:
             rows.reverse()
     else:
         sort_model = getattr(column, "model", model)
-        picker = query.select(model.id)
+        picker, shown = query.select(model.id), model.select(*display)
+        if joins is not None:
+            shown = joins(shown)
         if sort_model is not model:
             picker = sort_joins(picker, sort_model) if sort_joins else joins(picker)
+            if joins is None:  # the rows are sorted again, by the joined column
+                shown = sort_joins(shown, sort_model)
         ids = picker.order_by(*window[0]).limit(limit or per_page).offset(window[1])
-        rows = list(joins(model.select(*display)).where(model.id.in_(ids)).order_by(*order))
+        rows = list(shown.where(model.id.in_(ids)).order_by(*order))
     return Page(rows, total, page, per_page, sort, q, filters or {}, notices, capped)
 
 

@@ -13,7 +13,8 @@ from models.work_order import OPEN_STATUSES, STATUS_LABELS, due_before, is_open
 
 from ..rendering import render
 from . import bp
-from .dispatch import PRIORITY_RANK, ROW_FIELDS, visible_people, with_names
+from .dispatch import PRIORITY_RANK, visible_people
+from .rows import read_picks, with_names
 
 DAYS_AHEAD = 7
 COUNT_LIMIT = 1_000  # a board column counts this many at most
@@ -34,25 +35,34 @@ def board():
 
 def _status_columns():
     """Each status's count and its 30 most pressing orders (priority, then due date, undated
-    last): the counts in one grouped query, each column read in order from the board index
-    of migration 0009."""
+    last): the counts in one query, each column's ids read in order from the board index of
+    migration 0009, and the cards of all four in one query."""
     statuses = (*OPEN_STATUSES, "completed")
     counts = _capped_counts(statuses)
-    columns = []
-    for status in statuses:
-        query = visible(WorkOrder, current_user).where(WorkOrder.status == status)
-        cards = list(
-            with_names(query.select(*ROW_FIELDS))
-            .order_by(
-                PRIORITY_RANK.desc(), WorkOrder.due_at.is_null(), WorkOrder.due_at, WorkOrder.id
-            )
-            .limit(30)
-        )
-        label = STATUS_LABELS[status]
-        columns.append(
-            {"status": status, "label": label, "count": counts.get(status, 0), "cards": cards}
-        )
-    return columns
+    most_pressing = (
+        PRIORITY_RANK.desc(),
+        WorkOrder.due_at.is_null(),
+        WorkOrder.due_at,
+        WorkOrder.id,
+    )
+    picks = {
+        status: visible(WorkOrder, current_user)
+        .where(WorkOrder.status == status)
+        .order_by(*most_pressing)
+        .limit(30)
+        for status in statuses
+    }
+    cards = read_picks(picks, *most_pressing)
+    with_names([card for column in cards.values() for card in column])
+    return [
+        {
+            "status": status,
+            "label": STATUS_LABELS[status],
+            "count": counts.get(status, 0),
+            "cards": cards[status],
+        }
+        for status in statuses
+    ]
 
 
 class AtLeast(int):

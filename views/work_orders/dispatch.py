@@ -28,6 +28,7 @@ from ..forms import labelled
 from ..listing import choice_arg, id_arg, paginate, search_terms
 from ..rendering import is_htmx, render
 from . import bp
+from .rows import ROW_FIELDS, with_names
 
 PRIORITY_RANK = priority_rank()
 SORTS = {
@@ -44,36 +45,6 @@ STATUS_CHOICES = (
     [("active", "Active (open, in progress, on hold)")]
     + labelled(STATUSES, STATUS_LABELS)
     + [("all", "Any status")]
-)
-# What a row of work shows. The ids of the joined rows are selected too: without them
-# Peewee would set the order's foreign keys (asset_id, ...) to None.
-ROW_FIELDS = (
-    # The order's columns a row shows (not all of them: building the SQL for every column
-    # of the order costs more than running it, on a page of 25 rows).
-    WorkOrder.id,
-    WorkOrder.organisation,
-    WorkOrder.location,
-    WorkOrder.client,
-    WorkOrder.project,
-    WorkOrder.asset,
-    WorkOrder.number,
-    WorkOrder.title,
-    WorkOrder.type,
-    WorkOrder.priority,
-    WorkOrder.status,
-    WorkOrder.due_at,
-    WorkOrder.estimated_hours,
-    WorkOrder.completed_at,
-    WorkOrder.created_at,
-    Project.id,
-    Project.code,
-    Client.id,
-    Client.name,
-    Location.id,
-    Location.timezone,
-    Asset.id,
-    Asset.tag,
-    Asset.name,
 )
 MAX_SELECTION = 500
 MAX_OPTIONS = 500  # a filter dropdown longer than this asks to narrow it first
@@ -160,29 +131,11 @@ def _search(q):
     return title_matching(q)
 
 
-def with_names(query):
-    """The joins for what each row shows: project code, asset tag, client, site time zone."""
-    return (
-        query.join(Project, on=(WorkOrder.project == Project.id))
-        .join_from(WorkOrder, Client, on=(WorkOrder.client == Client.id))
-        .join_from(WorkOrder, Location, on=(WorkOrder.location == Location.id))
-        .join_from(WorkOrder, Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
-    )
-
-
-def assignees_of(orders):
-    """{order id: [names]} for a page of orders, in one query."""
-    names = {}
-    rows = (
-        Assignment.select(Assignment.work_order, User.name)
-        .join(User, on=(Assignment.user == User.id))
-        .where(Assignment.work_order.in_([o.id for o in orders]))
-        .order_by(User.name)
-        .tuples()
-    )
-    for order_id, name in rows:
-        names.setdefault(order_id, []).append(name)
-    return names
+def sort_join(query, model):
+    """The one join a sort by project code or asset tag needs."""
+    if model is Project:
+        return query.join(Project, on=(WorkOrder.project == Project.id))
+    return query.join(Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
 
 
 def filter_options(filters):
@@ -252,8 +205,8 @@ def index():
         "due",
         search=_search,
         filters=filters,
-        joins=with_names,
         display=ROW_FIELDS,
+        sort_joins=sort_join,
         nulls_last=("due", "asset"),
         count_limit=SEARCH_COUNT_LIMIT if search_terms() else COUNT_LIMIT,
         null_flags=True,
@@ -262,7 +215,7 @@ def index():
         "work_orders/index.html",
         "results",
         page=page,
-        assignees=assignees_of(page.rows),
+        assignees=with_names(page.rows, assignees=True),
         options=None if is_htmx() else filter_options(filters),
         status_labels=STATUS_LABELS,
         can_dispatch=current_user.is_manager,

@@ -14,7 +14,8 @@ from models.work_order import STATUS_LABELS, is_open
 
 from ..rendering import render
 from . import bp
-from .dispatch import PRIORITY_RANK, ROW_FIELDS, with_names
+from .dispatch import PRIORITY_RANK
+from .rows import read_picks, with_names
 
 UPCOMING_DAYS = 14
 PER_SECTION = 10
@@ -38,7 +39,7 @@ def my_work():
             Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
         )
     )
-    mine = visible(WorkOrder, current_user, *ROW_FIELDS).where(assigned)
+    mine = visible(WorkOrder, current_user).where(assigned)
     sections = {
         "overdue": WorkOrder.due_at < now,
         "today": (WorkOrder.due_at >= now) & (WorkOrder.due_at < day_end),
@@ -46,14 +47,22 @@ def my_work():
         "unscheduled": WorkOrder.due_at.is_null(),
     }
     # A phone shows the first few of each section; the rest are one tap away in the list.
-    groups = {
-        key: list(
-            with_names(mine.where(is_open(), condition))
-            .order_by(WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
-            .limit(PER_SECTION)
-        )
+    soonest = (WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
+    picks = {
+        key: mine.where(is_open(), condition).order_by(*soonest).limit(PER_SECTION)
         for key, condition in sections.items()
     }
+    picks["done"] = (
+        mine.where(
+            WorkOrder.status.in_(("completed", "closed")),
+            WorkOrder.completed_at >= now - datetime.timedelta(days=RECENT_DAYS),
+        )
+        .order_by(WorkOrder.completed_at.desc())
+        .limit(PER_SECTION)
+    )
+    groups = read_picks(picks, *soonest)
+    done = sorted(groups.pop("done"), key=lambda order: order.completed_at, reverse=True)
+    with_names([order for group in groups.values() for order in group] + done)
     sums = [fn.SUM(Case(None, [(condition, 1)], 0)) for condition in sections.values()]
     counting = visible(WorkOrder, current_user, *sums).where(is_open(), assigned)
     counts = dict(zip(sections, counting.tuples().get(), strict=True))
@@ -68,12 +77,6 @@ def my_work():
         ),
         "unscheduled": url_for("work_orders.index", assignee="me", sort="-due"),
     }
-    done = list(
-        with_names(mine.where(WorkOrder.status.in_(("completed", "closed"))))
-        .where(WorkOrder.completed_at >= now - datetime.timedelta(days=RECENT_DAYS))
-        .order_by(WorkOrder.completed_at.desc())
-        .limit(PER_SECTION)
-    )
     return render(
         "work_orders/my_work.html",
         groups=groups,
