@@ -30,7 +30,7 @@ ROW_FIELDS = (
     WorkOrder.completed_at,
     WorkOrder.created_at,
 )
-# kind -> (model, the two columns read, the order's attribute they fill)
+# The order's attribute -> (its model, the one or two columns the rows show of it)
 NAMED = {
     "project": (Project, Project.code, None),
     "client": (Client, Client.name, None),
@@ -48,14 +48,11 @@ def with_names(orders, assignees=False):
         return {}
     blank = Value("")
     parts = []
-    for kind, (model, label, extra) in NAMED.items():
+    for kind, (model, first, second) in NAMED.items():
         ids = {getattr(order, f"{kind}_id") for order in orders} - {None}
         if ids:
-            parts.append(
-                model.select(Value(kind), model.id, label, blank if extra is None else extra).where(
-                    model.id.in_(sorted(ids))
-                )
-            )
+            columns = (Value(kind), model.id, first, blank if second is None else second)
+            parts.append(model.select(*columns).where(model.id.in_(sorted(ids))))
     if assignees:
         parts.append(
             Assignment.select(Value("assignee"), Assignment.work_order, User.name, blank)
