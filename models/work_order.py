@@ -104,8 +104,7 @@ class WorkOrder(BaseModel):
         indexes = (
             (("organisation", "number"), True),
             (("organisation", "status", "due_at"), False),
-            (("project", "status", "due_at"), False),
-            (("client", "status", "due_at"), False),
+            # (project, ...) and (client, ...): migration 0018's wo_list_scope_* indexes
             (("location", "status", "due_at"), False),
             (("asset", "created_at"), False),
         )

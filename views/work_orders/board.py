@@ -119,8 +119,11 @@ def _workload():
         for user_id, count, total in query.tuples():
             if user_id in load:
                 load[user_id][key] = [count, float(total)]
+    # Spelt as a range of the open work's due date index (due_before), which carries the
+    # estimated hours: without it PostgreSQL read the week's orders of every status from the
+    # calendar's index and dropped the finished ones (15,000 rows for 3,700).
     week = assigned.select(Assignment.user, WorkOrder.due_at, WorkOrder.estimated_hours).where(
-        WorkOrder.due_at >= now, WorkOrder.due_at < end
+        due_before(end), WorkOrder.due_at >= now
     )
     for user_id, due_at, estimate in week.tuples():
         if user_id in load:

@@ -1,0 +1,58 @@
+"""Work order lists of a technician (their projects' orders) or a client user (their
+client's orders) at 1,000,000 orders: an index led by the project and one led by the client
+that carry every column those lists filter and sort on, so a page of a few thousand visible
+orders is counted and sorted from the index alone, without reading a row of the table.
+
+Without them, the technician's "any status" list walked the organisation's sort index
+looking up each row for its project (2% of them match: 500,000 lookups for page 400), or
+read their 20,000 rows one by one from the table; 150-700 ms. The (project, status, due)
+and (client, status, due) indexes of 0004 are their prefixes and go.
+
+On PostgreSQL the columns after the due date are INCLUDEd (carried, not sorted on).
+
+The open work's backwards due date index of 0009 also carries the estimated hours, like its
+forward twin: PostgreSQL spells "(due_at IS NULL) = FALSE" as "due_at IS NOT NULL", which is
+this index's first column, so the board's week of workload is read from it, index-only.
+"""
+
+from peewee import PostgresqlDatabase
+
+# (name, leading scope column, the other scope column)
+SCOPES = (
+    ("wo_list_scope_project", "project_id", "client_id"),
+    ("wo_list_scope_client", "client_id", "project_id"),
+)
+KEY = "organisation_id, status, due_at"
+CARRIED = "created_at, number, priority, type, title, location_id, {other}, asset_id, id"
+OPEN = "status NOT IN ('completed', 'closed', 'cancelled')"
+DUE_DESC = "organisation_id, (due_at IS NOT NULL), due_at, id, location_id, project_id, client_id"
+REPLACED = (
+    ("workorder_project_id_status_due_at", "project_id, status, due_at"),
+    ("workorder_client_id_status_due_at", "client_id, status, due_at"),
+)
+
+
+def up(migrator, db):
+    postgres = isinstance(db, PostgresqlDatabase)
+    for name, scope, other in SCOPES:
+        carried = CARRIED.format(other=other)
+        columns = f"{scope}, {KEY}" + (f") INCLUDE ({carried}" if postgres else f", {carried}")
+        db.execute_sql(f"CREATE INDEX {name} ON work_order ({columns})")
+    for name, _columns in REPLACED:
+        db.execute_sql(f"DROP INDEX IF EXISTS {name}")
+    _due_desc(db, f"{DUE_DESC}, estimated_hours")
+    if not postgres and "sqlite_stat1" in db.get_tables():
+        db.execute_sql("ANALYZE work_order")  # statistics for the new indexes too
+
+
+def _due_desc(db, columns):
+    db.execute_sql("DROP INDEX IF EXISTS wo_list_open_due_desc")
+    db.execute_sql(f"CREATE INDEX wo_list_open_due_desc ON work_order ({columns}) WHERE {OPEN}")
+
+
+def down(migrator, db):
+    _due_desc(db, DUE_DESC)
+    for name, columns in REPLACED:
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "work_order" ({columns})')
+    for name, _scope, _other in SCOPES:
+        db.execute_sql(f"DROP INDEX IF EXISTS {name}")
