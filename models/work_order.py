@@ -104,8 +104,9 @@ class WorkOrder(BaseModel):
         indexes = (
             (("organisation", "number"), True),
             (("organisation", "status", "due_at"), False),
-            # (project, ...) and (client, ...): migration 0018's wo_list_scope_* indexes
-            (("location", "status", "due_at"), False),
+            # (project, ...) and (client, ...): migration 0018's wo_list_scope_* indexes.
+            # A limited manager's orders, counted from the index alone (0018).
+            (("location", "organisation", "status", "due_at"), False),
             (("asset", "created_at"), False),
         )
 
