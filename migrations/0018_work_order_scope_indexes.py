@@ -14,6 +14,10 @@ On PostgreSQL the columns after the due date are INCLUDEd (carried, not sorted o
 The open work's backwards due date index of 0009 also carries the estimated hours, like its
 forward twin: PostgreSQL spells "(due_at IS NULL) = FALSE" as "due_at IS NOT NULL", which is
 this index's first column, so the board's week of workload is read from it, index-only.
+
+My work's two indexes of 0009 (a technician's projects' open work by due date, and finished
+work by completion time) carry what My work reads of them (organisation, priority, status,
+id), so its few hundred rows are read from the indexes alone.
 """
 
 from peewee import PostgresqlDatabase
@@ -50,6 +54,7 @@ def up(migrator, db):
         db.execute_sql(f"DROP INDEX IF EXISTS {name}")
     db.execute_sql('CREATE INDEX "{}" ON "work_order" ({})'.format(*LOCATION))
     _due_desc(db, f"{DUE_DESC}, estimated_hours")
+    _my_work(db, now=True)
     if not postgres and "sqlite_stat1" in db.get_tables():
         db.execute_sql("ANALYZE work_order")  # statistics for the new indexes too
 
@@ -59,7 +64,30 @@ def _due_desc(db, columns):
     db.execute_sql(f"CREATE INDEX wo_list_open_due_desc ON work_order ({columns}) WHERE {OPEN}")
 
 
+# name -> (columns in 0009, columns now, WHERE)
+MY_WORK = {
+    "wo_list_open_project": (
+        "project_id, due_at",
+        "project_id, due_at, organisation_id, priority, id",
+        OPEN,
+    ),
+    "wo_list_done": (
+        "project_id, completed_at",
+        "project_id, completed_at, organisation_id, status, id",
+        "completed_at IS NOT NULL",
+    ),
+}
+
+
+def _my_work(db, now):
+    for name, (before, after, where) in MY_WORK.items():
+        db.execute_sql(f"DROP INDEX IF EXISTS {name}")
+        columns = after if now else before
+        db.execute_sql(f"CREATE INDEX {name} ON work_order ({columns}) WHERE {where}")
+
+
 def down(migrator, db):
+    _my_work(db, now=False)
     _due_desc(db, DUE_DESC)
     db.execute_sql(f'DROP INDEX IF EXISTS "{LOCATION[0]}"')
     for name, columns in REPLACED:
