@@ -50,6 +50,10 @@ MAX_SELECTION = 500
 MAX_OPTIONS = 500  # a filter dropdown longer than this asks to narrow it first
 COUNT_LIMIT = 10_000  # lists count (and page through) at most this many orders
 SEARCH_COUNT_LIMIT = 1_000  # searches, and "unassigned": past that, narrower filters help more
+# A technician's or client user's orders (their projects', their client's), when no more
+# than this many match, are sorted apart rather than walked along the organisation's sort
+# index: migration 0018's scope indexes read them alone (listing.sorted_apart).
+SORT_LIMIT = 20_000
 _NUMBER = re.compile(r"^(?:WO-?)?0*(\d{1,9})$", re.IGNORECASE)
 
 
@@ -220,6 +224,7 @@ def index():
         nulls_last=("due", "asset"),
         count_limit=_count_limit(filters),
         null_flags=True,
+        sort_limit=SORT_LIMIT if current_user.role in ("technician", "client") else None,
     )
     return render(
         "work_orders/index.html",
