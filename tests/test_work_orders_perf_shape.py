@@ -213,3 +213,23 @@ def test_my_work_sorts_each_section_by_due_date_then_priority(client, auth, depo
     assert "No date" in page[page.index('id="sec-unscheduled"') :]
     assert "In a month" not in page  # past the coming two weeks
     assert "Done job" in page[page.index('id="sec-done"') :]
+
+
+def test_a_frequent_term_is_counted_from_a_sample_of_its_matches_or_else_in_full(
+    client, auth, depot, monkeypatch
+):
+    # On SQLite a frequent term is counted among its first matches in the search index,
+    # then, if those are too few, as usual; on PostgreSQL no term is frequent. Either way
+    # the counts are the same.
+    monkeypatch.setattr(models.work_order, "FREQUENT_MATCHES", 0)
+    monkeypatch.setattr(dispatch, "SEARCH_COUNT_LIMIT", 2)
+    monkeypatch.setattr(dispatch, "FIRST_MATCHES", 3)
+    for n in range(4):
+        raise_order(depot, f"Belt check {n}", project=depot["other"])
+    raise_order(depot, "Belt in the first project")
+    auth.login(depot["manager"])
+    assert "1–2 of 2+" in client.get("/work-orders?q=belt").get_data(as_text=True)
+    # The first three matches are all in the other project: the narrow list is counted in full.
+    narrow = client.get(f"/work-orders?q=belt&project={depot['project'].id}")
+    assert "1–1 of 1<" in narrow.get_data(as_text=True)
+    assert refs(narrow) == refs(client.get(f"/work-orders?q=Belt+in&project={depot['project'].id}"))

@@ -63,6 +63,7 @@ def paginate(
     count_limit=None,
     null_flags=False,
     sort_limit=None,
+    count=None,
 ):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
@@ -91,6 +92,8 @@ def paginate(
     (sorted_apart) rather than walking the sort column's index past the rows that do not
     match. For a scope that is a small part of the table (a technician's projects, a
     client), whose rows an index of the scope reads alone.
+
+    `count(query, limit)`, when given, counts instead of count_rows (same contract).
     """
     notices = []
     model = query.model
@@ -117,7 +120,7 @@ def paginate(
     if per_page not in PER_PAGE_CHOICES:
         per_page = PER_PAGE_CHOICES[0]
     reach = max(count_limit, sort_limit or 0) if count_limit is not None else None
-    found = _count(query, reach)
+    found = (count or count_rows)(query, reach)
     capped = count_limit is not None and found > count_limit
     total = count_limit if capped else found
     apart = sort_limit is not None and found <= sort_limit
@@ -193,7 +196,7 @@ def sorted_apart(picker, order):
     return model.select(matching.c.picked).from_(matching).order_by(*outer)
 
 
-def _count(query, limit):
+def count_rows(query, limit):
     """The rows matching, counted to limit + 1 at most (a count over `limit` means "more")."""
     query = query.order_by()
     if limit is None:

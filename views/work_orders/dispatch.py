@@ -17,15 +17,17 @@ from models.work_order import (
     STATUSES,
     TYPES,
     TransitionError,
+    among_first_title_matches,
     due_before,
     is_open,
     priority_rank,
+    title_is_frequent,
     title_matching,
 )
 
 from ..access import manager_required
 from ..forms import labelled
-from ..listing import choice_arg, id_arg, paginate, search_terms
+from ..listing import choice_arg, count_rows, id_arg, paginate, search_terms
 from ..rendering import is_htmx, render
 from . import bp
 from .rows import ROW_FIELDS, with_names
@@ -54,6 +56,7 @@ SEARCH_COUNT_LIMIT = 1_000  # searches, and "unassigned": past that, narrower fi
 # than this many match, are sorted apart rather than walked along the organisation's sort
 # index: migration 0018's scope indexes read them alone (listing.sorted_apart).
 SORT_LIMIT = 20_000
+FIRST_MATCHES = 5_000  # see _frequent_title_count
 _NUMBER = re.compile(r"^(?:WO-?)?0*(\d{1,9})$", re.IGNORECASE)
 
 
@@ -138,11 +141,25 @@ def _count_limit(filters):
     return COUNT_LIMIT
 
 
-def _search(q):
+def _frequent_title_count(q):
+    """For a term in a tenth of all titles ("belt"), on SQLite, for an admin or manager: the
+    count first looks among the term's first FIRST_MATCHES matches in the title search
+    index (a lookup by id each), where a list this wide finds its 1,001 quickly. Counting
+    along an index instead walked the title index from "Alarm" to "Belt" (200,000 entries,
+    50-200 ms). When the sample has too few (a narrow filter), the usual count follows."""
+
+    def count(query, limit):
+        found = count_rows(query.where(among_first_title_matches(q, FIRST_MATCHES)), limit)
+        return found if limit is not None and found > limit else count_rows(query, limit)
+
+    return count
+
+
+def _search(q, frequent=None):
     match = _NUMBER.match(q)
     if match:
         return WorkOrder.number == int(match.group(1))
-    return title_matching(q)
+    return title_matching(q, frequent)
 
 
 def sort_join(query, model):
@@ -213,18 +230,22 @@ def visible_people():
 def index():
     """Every order the user can see, active ones by due date unless the URL says otherwise."""
     filters = _filters()
+    q = search_terms()
+    frequent = bool(q) and not _NUMBER.match(q) and title_is_frequent(q)
+    narrow = current_user.role in ("technician", "client")  # their projects, their client
     page = paginate(
         filtered_orders(filters),
         SORTS,
         "due",
-        search=_search,
+        search=lambda text: _search(text, frequent),
         filters=filters,
         display=ROW_FIELDS,
         sort_joins=sort_join,
         nulls_last=("due", "asset"),
         count_limit=_count_limit(filters),
         null_flags=True,
-        sort_limit=SORT_LIMIT if current_user.role in ("technician", "client") else None,
+        sort_limit=SORT_LIMIT if narrow else None,
+        count=_frequent_title_count(q) if frequent and not narrow else None,
     )
     return render(
         "work_orders/index.html",
