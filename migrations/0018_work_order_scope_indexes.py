@@ -9,8 +9,10 @@ index alone, without reading a row of the table.
   looking up each row for its project (2% match: 500,000 lookups for page 400), or read
   their 18,500 rows one by one from the table: 150-700 ms. The (project, status, due) and
   (client, status, due) indexes of 0004 are their prefixes and go.
-- (location, status, due) of 0004 gains the organisation second, so a limited manager's
-  list is counted from it (SQLite read each row for its organisation).
+- (location, status, due) of 0004 gains the organisation after the status, so a limited
+  manager's list is counted from it (SQLite read each row for its organisation). Not
+  before the status: SQLite then preferred it, with two columns matched, to the open work
+  index for the active list, and counted 280,000 entries to find 10,001.
 - The open work's indexes of 0009 also carry the status: SQLite checks "status NOT IN
   (finished)" again on the rows of an index whose WHERE clause already says so, and read
   the table for it (10,000 rows for page 400 of the active list). The backwards due date
@@ -42,8 +44,8 @@ REPLACED = (
     ("workorder_location_id_status_due_at", "location_id, status, due_at"),
 )
 LOCATION = (
-    "workorder_location_id_organisation_id_status_due_at",
-    "location_id, organisation_id, status, due_at",
+    "workorder_location_id_status_organisation_id_due_at",
+    "location_id, status, organisation_id, due_at",
 )
 # 0009's open work sort indexes: sort key -> columns between the organisation and location.
 RANK = (

@@ -106,7 +106,7 @@ class WorkOrder(BaseModel):
             (("organisation", "status", "due_at"), False),
             # (project, ...) and (client, ...): migration 0018's wo_list_scope_* indexes.
             # A limited manager's orders, counted from the index alone (0018).
-            (("location", "organisation", "status", "due_at"), False),
+            (("location", "status", "organisation", "due_at"), False),
             (("asset", "created_at"), False),
         )
 
