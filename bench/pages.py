@@ -345,7 +345,7 @@ def matrix_cases(v):
     ]
 
 
-_TOTAL = re.compile(r"Download these ([\d,]+) assets")
+_TOTAL = re.compile(r"Download these ([\d,]+)\+? assets")  # "10,000+": a capped count
 
 
 def list_total(body):

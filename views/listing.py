@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass, field
 
 from flask import request
-from peewee import SQL, fn
+from peewee import SQL, NodeList, SqliteDatabase, fn
 
 PER_PAGE_CHOICES = (25, 50, 100)
 FROM_END_ROWS = 10_000  # lists this long read their later pages from the end (see paginate)
@@ -62,6 +62,7 @@ def paginate(
     sort_joins=None,
     count_limit=None,
     null_flags=False,
+    sort_matches=False,
 ):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
@@ -82,6 +83,13 @@ def paginate(
     (column IS NULL, column), or backwards by (column IS NOT NULL DESC, column DESC), which
     indexes on those expressions serve on both databases (SQLite cannot read an index for
     NULLS LAST).
+
+    `sort_matches` (with `count_limit`, SQLite only): when fewer rows match than the limit,
+    the page is picked by sorting the matching rows (`ORDER BY +column`), not by walking
+    the sort column's index past every row that does not match. SQLite keeps no statistics
+    on how few rows a filter leaves and walks the index, so a deep page of a narrow filter
+    read the whole index (6,000 assets of 200,000 that are down, their last page by tag:
+    99 ms walking, 10 ms sorting). PostgreSQL's statistics already make that choice.
     """
     notices = []
     model = query.model
@@ -102,12 +110,15 @@ def paginate(
             notices.append("That sort order is not available; showing the default.")
         sort, key = default_sort, default_sort.lstrip("-")
     column = sorts[key]
-    order, backwards = _orders(model, column, sort.startswith("-"), key in nulls_last, null_flags)
+    sort_model = getattr(column, "model", model)
 
     per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
     if per_page not in PER_PAGE_CHOICES:
         per_page = PER_PAGE_CHOICES[0]
     total, capped = _count(query, count_limit)
+    if sort_matches and not capped and isinstance(model._meta.database.obj, SqliteDatabase):
+        column = NodeList((SQL("+"), column), glue="")  # an expression: no index walk
+    order, backwards = _orders(model, column, sort.startswith("-"), key in nulls_last, null_flags)
     pages = max(1, math.ceil(total / per_page))
     page = _int_arg("page", 1) or 1
     if page > pages and capped:
@@ -135,7 +146,6 @@ def paginate(
         if from_end:
             rows.reverse()
     else:
-        sort_model = getattr(column, "model", model)
         picker = query.select(model.id)
         if sort_model is not model:
             picker = sort_joins(picker, sort_model) if sort_joins else joins(picker)
