@@ -297,3 +297,16 @@ def test_a_long_list_counts_up_to_the_limit_and_pages_that_far(big, login, monke
     monkeypatch.setattr(register, "COUNT_LIMIT", 80)
     text = page_text(browser, f"/assets?location={site.id}")
     assert "1–25 of 80<" in text and "Last »" in text
+
+
+def test_a_limited_manager_filtering_by_location_sees_only_their_own(big, login):
+    """Their own location drops the scope's `location IN (...)` from the query (see
+    register._visible_assets); another location still shows nothing."""
+    browser = login(big["users"]["limited"])
+    own, other = big["locations"][0], big["locations"][1]
+    text = page_text(browser, f"/assets?location={own.id}&per_page=100")
+    shown = set(re.findall(r'href="/assets/(\d+)"', text))
+    mine = Asset.select(Asset.id).where(Asset.location == own.id)
+    assert shown == {str(a.id) for a in mine} and len(shown) == 80
+    text = page_text(browser, f"/assets?location={other.id}")
+    assert not re.findall(r'href="/assets/(\d+)"', text) and "Nothing found" in text

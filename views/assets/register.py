@@ -16,7 +16,7 @@ from models import (
     User,
     WorkOrder,
 )
-from models.visibility import can_manage, scope, visible
+from models.visibility import can_manage, managed_location_ids, scope, visible
 from models.work_order import OPEN_STATUSES
 
 from ..access import manageable_or_404, manager_required, visible_or_404
@@ -106,11 +106,24 @@ def list_filters():
     }
 
 
+def _visible_assets(filters):
+    """Visible live assets. A limited manager's scope is `location_id IN (their locations)`:
+    with one of those chosen in the filter it adds nothing, but PostgreSQL multiplies both
+    conditions and expects a few rows where there are thousands (a deep page by name picked
+    by a sort instead of a walk: 35 -> 8 ms), so then the organisation is the scope and the
+    filter (applied by the caller) does the rest."""
+    if current_user.role == "manager" and filters["location"] in managed_location_ids(current_user):
+        return Asset.select().where(
+            Asset.organisation == current_user.organisation_id, Asset.archived_at.is_null()
+        )
+    return visible(Asset, current_user)
+
+
 def filtered_assets():
     """Visible live assets narrowed by the URL's filters and search (no joins, no order):
     shared by the list and its CSV export."""
     filters = list_filters()
-    query = visible(Asset, current_user)
+    query = _visible_assets(filters)
     for name in ("location", "client", "project", "category", "status", "criticality"):
         if filters[name]:
             query = query.where(getattr(Asset, name) == filters[name])
