@@ -35,7 +35,7 @@ import psycopg
 from peewee import JOIN
 
 from bench.generate import ADMIN_EMAIL, BENCH_ORG
-from bench.pages import Recorder, queries_of
+from bench.pages import Recorder, queries_of, server_cpu, server_pids
 
 COMPONENT_SHARE = 0.15
 TARGET_SECONDS = 10.0
@@ -206,14 +206,21 @@ SLOWEST = {"count": 0}  # --slowest N: print each step's N slowest statements
 
 
 def timed(recorder, action):
+    """(value, wall seconds, queries, their seconds, CPU seconds): the CPU is this process's
+    and, on PostgreSQL, its server process's (the time spent working, not waiting for a CPU
+    on a busy machine)."""
+    from models import db
+
     recorder.start()
-    started = time.perf_counter()
+    pids = server_pids(db.obj)
+    started, cpu, server = time.perf_counter(), time.process_time(), server_cpu(pids)
     value = action()
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu + server_cpu(pids) - server
     events = queries_of(recorder.stop())
     for event in sorted(events, key=lambda e: e.duration, reverse=True)[: SLOWEST["count"]]:
         print(f"#   {event.duration * 1000:8.1f} ms  {event.sql[:160]}", flush=True)
-    return value, seconds, len(events), sum(e.duration for e in events)
+    return value, seconds, len(events), sum(e.duration for e in events), cpu
 
 
 def run_one(url, label, data, recorder):
@@ -230,10 +237,12 @@ def run_one(url, label, data, recorder):
         def check():
             return preview(user, data, visible(Asset, user, archived=True), visible(Project, user))
 
-        result, preview_s, preview_q, preview_sql = timed(recorder, check)
+        result, preview_s, preview_q, preview_sql, preview_cpu = timed(recorder, check)
         if not result.clean:
             sys.exit(f"{label}: the preview is not clean: {result.errors[:5]}")
-        counts, apply_s, apply_q, apply_sql = timed(recorder, lambda: apply(user, result))
+        counts, apply_s, apply_q, apply_sql, apply_cpu = timed(
+            recorder, lambda: apply(user, result)
+        )
         after = Asset.select().where(Asset.organisation == org.id).count()
         # The search index followed the new and changed rows (SQLite: by its triggers).
         last = result.rows[-1][1]
@@ -251,8 +260,8 @@ def run_one(url, label, data, recorder):
         "creates": result.creates,
         "updates": result.updates,
         "with parent": with_parent,
-        "preview": (preview_s, preview_q, preview_sql),
-        "apply": (apply_s, apply_q, apply_sql),
+        "preview": (preview_s, preview_q, preview_sql, preview_cpu),
+        "apply": (apply_s, apply_q, apply_sql, apply_cpu),
         "audit rows": events,
     }
 
@@ -320,8 +329,8 @@ def main(argv=None):
 
     print(f"\n{kind}: {args.rows:,}-row files, as {ADMIN_EMAIL}; load average at the end ", end="")
     print(", ".join(f"{x:.1f}" for x in os.getloadavg()))
-    print("\n| file | rows (new / updated / with parent) | preview | apply | total |")
-    print("|---|---|---|---|---|")
+    print("\n| file | rows (new / updated / with parent) | preview | apply | total | CPU |")
+    print("|---|---|---|---|---|---|")
     for label in dict.fromkeys(r["file"] for r in results):
         mine = [r for r in results if r["file"] == label]
         r = mine[0]
@@ -335,11 +344,14 @@ def main(argv=None):
         preview_text, p = cell("preview")
         apply_text, a = cell("apply")
         flag = "" if p + a < TARGET_SECONDS else " **over 10 s**"
+        cpu = statistics.median(x["preview"][3] + x["apply"][3] for x in mine)
         print(
             f"| {label} | {r['rows']:,} ({r['creates']:,} / {r['updates']:,} / "
-            f"{r['with parent']:,}) | {preview_text} | {apply_text} | {p + a:.2f} s{flag} |"
+            f"{r['with parent']:,}) | {preview_text} | {apply_text} | {p + a:.2f} s{flag} "
+            f"| {cpu:.2f} s |"
         )
-    print("\n(median of --repeat runs; the confirm request runs the preview again before apply)")
+    print("\n(median of --repeat runs; the confirm request runs the preview again before apply;")
+    print("CPU: this process's and, on PostgreSQL, its server process's, for preview + apply)")
 
 
 if __name__ == "__main__":

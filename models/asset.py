@@ -60,11 +60,9 @@ class Asset(AuditedModel):
     class Meta:
         indexes = (
             (("organisation", "tag"), True),
-            (("organisation", "name", "id"), False),
             (("project", "name"), False),
             (("client", "name"), False),
             (("location", "name"), False),
-            (("organisation", "category"), False),
             (("parent", "tag"), False),
         )
 
@@ -152,10 +150,7 @@ class Asset(AuditedModel):
         return False
 
 
-# Partial indexes on live rows (migration 0003): the list's count and "needs attention".
-Asset.add_index(
-    Asset.index(Asset.organisation, where=Asset.archived_at.is_null(), name="asset_live_org")
-)
+# A partial index on live rows (migration 0003): "needs attention" on the home page.
 Asset.add_index(
     Asset.index(
         Asset.organisation,
@@ -168,8 +163,10 @@ Asset.add_index(
 
 # Covering partial indexes for the list (migration 0006): one per sort, ids in order, so a
 # deep page's OFFSET walks an index, never the table; the location, and on SQLite
-# archived_at, ride along so a limited manager's scope is checked in the index too. Only
-# their names are compared with the database (partial indexes), the columns are the keys.
+# archived_at, ride along so a limited manager's scope is checked in the index too, and
+# (migration 0019) the filter columns and, in a filter's index, the tag, so a filtered page
+# is read from one index. asset_list_location also serves the list's count. Only their
+# names are compared with the database (partial indexes), the columns are the keys.
 for _name, _columns in (
     ("tag", (Asset.organisation, Asset.tag, Asset.id)),
     ("name", (Asset.organisation, Asset.name, Asset.id)),

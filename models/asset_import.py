@@ -10,6 +10,9 @@ them), so the apply writes as little as it can:
   an untouched column's indexes (and, on SQLite, the search triggers of tag, name, serial,
   make and model) are left alone. Rows changing the same columns share one UPDATE per chunk;
 - each changed or created asset gets its audit row, all in a few multi-row INSERTs.
+
+The statements themselves are models/bulk_sql.py's: on PostgreSQL one statement per step
+whatever the number of rows (each column an array), on SQLite multi-row VALUES.
 """
 
 import json
@@ -19,9 +22,9 @@ from peewee import Case
 from .asset import Asset, asset_dependents
 from .asset_bulk import with_components
 from .audit import AuditEvent, _plain
-from .base import db, is_postgres, utcnow
+from .base import db, utcnow
+from .bulk_sql import CHUNK, by_tags, insert_rows, update_rows
 
-CHUNK = 500  # rows per INSERT / tags per IN (...): under SQLite's 32,766 parameters
 FIELD_OF = {"model": "model_name"}  # CSV column -> model field, where they differ
 FILE_FIELDS = (
     "tag",
@@ -94,8 +97,10 @@ def _insert_new(user, new, columns, now, ids):
             if "parent_tag" in columns:
                 row["parent"] = ids.get(values.get("parent_tag"))
             rows.append(row)
-        _insert_all(Asset, rows)
-        ids.update(_ids_of(user, [v["tag"] for v in ready]))
+        created = insert_rows(Asset, rows, returning=("tag", "id"))
+        if created is None:  # no RETURNING (SQLite before 3.35): look the new rows up
+            created = _ids_of(user, [v["tag"] for v in ready]).items()
+        ids.update(created)
         pending = [v for v in pending if v["tag"] not in ids]
 
 
@@ -114,70 +119,16 @@ def _ids_of(user, tags):
     return dict(by_tags(query, tags))
 
 
-def by_tags(query, tags):
-    """Rows (tuples of Python values) of an asset `query` narrowed to `tags`, CHUNK tags per
-    IN (...). Peewee takes longer to compose a 500-parameter IN than the database takes to
-    answer it, so a chunk's SQL is composed once, with marker tags, and reused: each chunk
-    only puts its tags in the markers' places."""
-    convert = [getattr(column, "python_value", None) for column in query._returning]
-    compiled = {}
-    for start in range(0, len(tags), CHUNK):
-        chunk = tags[start : start + CHUNK]
-        if len(chunk) not in compiled:
-            markers = [f"\x00tag {i}\x00" for i in range(len(chunk))]
-            sql, params = query.where(Asset.tag.in_(markers)).sql()
-            compiled[len(chunk)] = (sql, params, [params.index(m) for m in markers])
-        sql, params, slots = compiled[len(chunk)]
-        params = list(params)
-        for slot, tag in zip(slots, chunk, strict=True):
-            params[slot] = tag
-        for row in db.execute_sql(sql, params):
-            yield tuple(
-                f(value) if f is not None and value is not None else value
-                for f, value in zip(convert, row, strict=True)
-            )
-
-
 def _update_changed(changes, now):
-    """Write {asset id: {field: (old, new)}} set-based: the new values go into a temporary
-    table (one executemany), then one UPDATE ... FROM it per set of changed fields (SQLite
-    has UPDATE ... FROM since 3.33). Only the changed columns are named, so the database
-    maintains only the indexes (and search triggers) that cover them."""
-    if not changes:
-        return
-    names = sorted({name for diff in changes.values() for name in diff})
-    columns = [Asset._meta.fields[name].column_name for name in names]
-    groups = {}  # changed fields -> group number
-    for diff in changes.values():
-        groups.setdefault(tuple(sorted(diff)), len(groups))
-    db.execute_sql("DROP TABLE IF EXISTS import_change")
-    db.execute_sql(
-        f"CREATE TEMPORARY TABLE import_change AS SELECT id, 0 AS grp, {', '.join(columns)} "
-        "FROM asset WHERE 1 = 0"
-    )
-    rows = [
-        (
-            asset_id,
-            groups[tuple(sorted(diff))],
-            *(Asset._meta.fields[n].db_value(diff[n][1]) if n in diff else None for n in names),
-        )
-        for asset_id, diff in sorted(changes.items())
-    ]
-    marks = ", ".join(["%s" if is_postgres() else "?"] * (len(names) + 2))
-    db.cursor().executemany(
-        f"INSERT INTO import_change (id, grp, {', '.join(columns)}) VALUES ({marks})", rows
-    )
-    mark = "%s" if is_postgres() else "?"
-    for fields, group in groups.items():
-        sets = ", ".join(
-            f"{c} = import_change.{c}" for c in (Asset._meta.fields[n].column_name for n in fields)
-        )
-        db.execute_sql(
-            f"UPDATE asset SET {sets}, updated_at = {mark} FROM import_change "
-            f"WHERE import_change.id = asset.id AND import_change.grp = {mark}",
-            (now, group),
-        )
-    db.execute_sql("DROP TABLE import_change")
+    """Write {asset id: {field: (old, new)}} set-based: one UPDATE for each set of changed
+    fields, naming only those columns, so the database maintains only the indexes (and
+    search triggers) that cover them."""
+    groups = {}  # changed fields -> [(asset id, new value, ...)]
+    for asset_id, diff in sorted(changes.items()):
+        fields = tuple(sorted(diff))
+        groups.setdefault(fields, []).append((asset_id, *(diff[f][1] for f in fields)))
+    for fields, rows in groups.items():
+        update_rows(Asset, fields, rows, {"updated_at": now})
 
 
 def _parent_changes(rows, ids, before, changes):
@@ -224,52 +175,7 @@ def _audit(user, rows, ids, before, changes, now):
         )
     # In asset order: the audit index led by the asset id is then filled page by page,
     # not at 5,000 random places (updated assets' ids are scattered).
-    _insert_all(AuditEvent, sorted(events, key=lambda event: event["entity_id"]))
-
-
-def _insert_all(model, rows, **on_conflict):
-    """insert_many (with ON CONFLICT when given) of dict rows in chunks, composing the SQL of
-    a full chunk once: Peewee takes longer to build a 500-row INSERT than the database takes
-    to run it. The first chunk checks that the values are bound exactly as Peewee binds them;
-    if not, every chunk goes through insert_many."""
-    if not rows:
-        return
-    # Complete every row with the defaults Peewee would add, so the columns are the same.
-    defaults = {
-        field.name: (default() if callable(default) else default)
-        for field, default in model._meta.defaults.items()
-        if field.name not in rows[0]
-    }
-    fields = [model._meta.fields[name] for name in [*rows[0], *defaults]]
-    compiled, same = {}, set()
-    for start in range(0, len(rows), CHUNK):
-        chunk = [{**row, **defaults} for row in rows[start : start + CHUNK]]
-        query = model.insert_many(chunk, fields=fields)
-        if on_conflict:
-            query = query.on_conflict(**on_conflict)
-        if compiled.get("unsafe"):
-            query.execute()
-            continue
-        params = [
-            value if (field, type(value)) in same else field.db_value(value)
-            for row in chunk
-            for field, value in zip(fields, (row[f.name] for f in fields), strict=True)
-        ]
-        if not same:  # which (field, type) pairs Peewee binds as they are: no call for them
-            same.update(
-                (field, type(row[field.name]))
-                for row in chunk
-                for field in fields
-                if field.db_value(row[field.name]) is row[field.name]
-            )
-        if len(chunk) not in compiled:
-            sql, built = query.sql()
-            if built != params:
-                compiled["unsafe"] = True
-                query.execute()
-                continue
-            compiled[len(chunk)] = sql
-        db.execute_sql(compiled[len(chunk)], params)
+    insert_rows(AuditEvent, sorted(events, key=lambda event: event["entity_id"]))
 
 
 def _set_parents(new_parent):

@@ -64,6 +64,7 @@ def paginate(
     null_flags=False,
     sort_limit=None,
     count=None,
+    sort_matches=False,
 ):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
@@ -94,6 +95,15 @@ def paginate(
     client), whose rows an index of the scope reads alone.
 
     `count(query, limit)`, when given, counts instead of count_rows (same contract).
+
+    `sort_matches` (with `count_limit`): when fewer rows match than the limit, the page is
+    picked by sorting the matching rows (`ORDER BY COALESCE(column, column)`, which no index
+    serves), not by walking the sort column's index past every row that does not match.
+    SQLite keeps no statistics on how few rows a filter leaves and walks the index, so a
+    deep page of a narrow filter read the whole index (6,000 assets of 200,000 that are
+    down, their last page by tag: 99 ms walking, 10 ms sorting); PostgreSQL misjudges a
+    filter that goes with the sort order (a category's tags share a prefix). Sorting at most
+    `count_limit` rows bounds the cost either way.
     """
     notices = []
     model = query.model
@@ -114,7 +124,7 @@ def paginate(
             notices.append("That sort order is not available; showing the default.")
         sort, key = default_sort, default_sort.lstrip("-")
     column = sorts[key]
-    order, backwards = _orders(model, column, sort.startswith("-"), key in nulls_last, null_flags)
+    sort_model = getattr(column, "model", model)
 
     per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
     if per_page not in PER_PAGE_CHOICES:
@@ -124,6 +134,9 @@ def paginate(
     capped = count_limit is not None and found > count_limit
     total = count_limit if capped else found
     apart = sort_limit is not None and found <= sort_limit
+    if sort_matches and not capped:
+        column = fn.COALESCE(column, column)  # the same values, but no index walks them
+    order, backwards = _orders(model, column, sort.startswith("-"), key in nulls_last, null_flags)
     pages = max(1, math.ceil(total / per_page))
     page = _int_arg("page", 1) or 1
     if page > pages and capped:
@@ -151,7 +164,6 @@ def paginate(
         if from_end:
             rows.reverse()
     else:
-        sort_model = getattr(column, "model", model)
         picker, shown = query.select(model.id), model.select(*display)
         if joins is not None:
             shown = joins(shown)

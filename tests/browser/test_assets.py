@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from models import Asset, Document, Meter, Project, User, db
+from models import Asset, Document, Location, Meter, Project, User, db
 
 from .test_smoke import open_assets, sign_in
 
@@ -139,3 +139,50 @@ def test_manager_adds_a_photo_to_an_asset(live_server, page, demo_password, tmp_
     with live_server.app.app_context(), db.connection_context():
         document = Document.get(Document.asset == asset.id)
         assert (document.kind, document.content_type) == ("photo", "image/png")
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 800}]
+)
+def test_manager_finds_a_project_among_many_and_then_picks_a_location(
+    live_server, page, demo_password, monkeypatch
+):
+    """The project dropdown of an organisation with more projects than it lists (here: more
+    than 5) gets a Find box; typing refills the dropdown without reloading the page, a
+    pick filters the list, and a location picked later drops a project outside it."""
+    from views.assets import choices
+
+    monkeypatch.setattr(choices, "PICK_LIMIT", 5)
+    live_server.load_demo()
+    with live_server.app.app_context(), db.connection_context():
+        project = Project.get(Project.code == "MOR-LF")  # not among the first five
+        manchester = Location.get(Location.name == "Manchester")
+        in_project = {a.tag for a in Asset.select().where(Asset.project == project.id)}
+        there = {p.code for p in Project.select().where(Project.location == manchester.id)}
+    assert project.code not in there
+    sign_in(page, live_server, "manager@example.com", demo_password)
+    open_assets(page)
+    dropdown = page.get_by_label("Project", exact=True)
+    expect(dropdown.locator("option")).to_have_count(7)  # all, five, "more"
+    page.evaluate("window.__sameDocument = true")
+
+    page.get_by_label("Find a project (then choose it in the list)").fill("meridian")
+    expect(dropdown.locator("option")).to_have_count(3)
+    dropdown.select_option(label="MOR-LF Meridian vertical transport")
+    expect(page).to_have_url(re.compile(rf"project={project.id}(&|$)"))
+    tags = page.locator("#results td[data-label=Tag]")
+    expect(tags.first).to_be_visible()
+    expect(tags).to_have_count(len(in_project))
+    assert set(tags.all_inner_texts()) == in_project
+
+    if page.viewport_size["width"] < 700:
+        page.get_by_text("More filters").click()  # folded on a phone
+    page.get_by_label("Location", exact=True).select_option(label="Manchester")
+    expect(page).to_have_url(re.compile(rf"location={manchester.id}(&|$)"))
+    expect(page).to_have_url(re.compile(r"project=(&|$)"))
+    expect(dropdown).to_have_value("")
+    codes = page.locator("#results td[data-label=Project]")
+    expect(codes.first).to_have_text(re.compile("^(" + "|".join(sorted(there)) + ")$"))
+    assert set(codes.all_inner_texts()) <= there
+    assert page.evaluate("window.__sameDocument === true"), "the filters reloaded the page"
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
 
-from . import bulk, documents, meters, register, transfer  # noqa: E402,F401  (routes)
+from . import bulk, choices, documents, meters, register, transfer  # noqa: E402,F401  (routes)

@@ -4,7 +4,7 @@ import datetime
 
 from flask import request, url_for
 from flask_login import current_user, login_required
-from peewee import JOIN, Case, Select, fn
+from peewee import JOIN, Case
 
 from models import (
     ASSET_STATUSES,
@@ -12,22 +12,23 @@ from models import (
     Asset,
     AuditEvent,
     Client,
-    Location,
     Project,
     User,
     WorkOrder,
-    db,
 )
-from models.visibility import can_manage, visible
+from models.visibility import can_manage, managed_location_ids, scope, visible
 from models.work_order import OPEN_STATUSES
 
 from ..access import manageable_or_404, manager_required, visible_or_404
-from ..forms import AssetForm, as_choices, labelled
+from ..forms import AssetForm, as_choices
 from ..listing import choice_arg, id_arg, paginate, search_terms
 from ..rendering import is_htmx, render
 from ..saving import archive_or_restore, save_form
 from . import bp
+from .choices import WARRANTY_CHOICES, filter_options, sees_an_organisation
 
+COUNT_LIMIT = 10_000  # the list counts (and pages through) at most this many assets
+SEARCH_COUNT_LIMIT = 1_000  # and this many found by a search: past that, more letters help
 SORTS = {
     "tag": Asset.tag,
     "name": Asset.name,
@@ -91,15 +92,7 @@ def _form_data(form, asset=None):
     return data
 
 
-WARRANTY_CHOICES = [
-    ("30", "ends within 30 days"),
-    ("90", "ends within 90 days"),
-    ("365", "ends within a year"),
-    ("expired", "expired"),
-]
-
-
-def _filters():
+def list_filters():
     """The list's filters from the URL; unknown values are ignored, never an error."""
     category = request.args.get("category", "").strip()[:80]
     return {
@@ -113,11 +106,24 @@ def _filters():
     }
 
 
+def _visible_assets(filters):
+    """Visible live assets. A limited manager's scope is `location_id IN (their locations)`:
+    with one of those chosen in the filter it adds nothing, but PostgreSQL multiplies both
+    conditions and expects a few rows where there are thousands (a deep page by name picked
+    by a sort instead of a walk: 35 -> 8 ms), so then the organisation is the scope and the
+    filter (applied by the caller) does the rest."""
+    if current_user.role == "manager" and filters["location"] in managed_location_ids(current_user):
+        return Asset.select().where(
+            Asset.organisation == current_user.organisation_id, Asset.archived_at.is_null()
+        )
+    return visible(Asset, current_user)
+
+
 def filtered_assets():
     """Visible live assets narrowed by the URL's filters and search (no joins, no order):
     shared by the list and its CSV export."""
-    filters = _filters()
-    query = visible(Asset, current_user)
+    filters = list_filters()
+    query = _visible_assets(filters)
     for name in ("location", "client", "project", "category", "status", "criticality"):
         if filters[name]:
             query = query.where(getattr(Asset, name) == filters[name])
@@ -134,24 +140,21 @@ def filtered_assets():
     return query, filters
 
 
-def _sees_an_organisation():
-    """Admins and managers see a whole organisation, or whole locations of it: tens of
-    thousands of assets, where technicians and client users see a few projects' worth."""
-    return current_user.role in ("admin", "manager")
-
-
 def _join_condition(model):
     """Asset to its project or client.
 
-    For admins and managers the join also tests the organisation. The test is always true
-    (an asset's project and client are in its organisation) but lets SQLite sort by project
-    or client by walking the organisation's projects or clients in order, instead of
-    sorting every asset of the organisation. For a few projects' worth of assets it would
-    make PostgreSQL walk every project of the organisation (client user, by project:
-    30 -> 137 ms), so they get the plain join."""
+    For admins and managers the join also applies their scope to the project (client): the
+    organisation, and a limited manager's locations. It is always true (an asset's project
+    and client are in its organisation and location) but lets SQLite sort by project or
+    client by walking the organisation's projects or clients in order, instead of sorting
+    every asset of the organisation, and spares a limited manager's walk the projects of
+    other locations (PostgreSQL: 231 projects probed for 10,000 rows, 141 of them for
+    nothing). For a few projects' worth of assets it would make PostgreSQL walk every
+    project of the organisation (client user, by project: 30 -> 137 ms), so they get the
+    plain join."""
     condition = (Asset.project if model is Project else Asset.client) == model.id
-    if _sees_an_organisation():
-        condition &= model.organisation == current_user.organisation_id
+    if sees_an_organisation():
+        condition &= scope(model, current_user)
     return condition
 
 
@@ -168,68 +171,6 @@ def with_sort_name(query, model):
     return query.join(model, on=_join_condition(model))
 
 
-def _categories():
-    """The categories of the visible live assets, in order.
-
-    Admins and managers see a whole organisation (or whole locations): their categories are
-    read by walking the (organisation, category) index one category at a time, a recursive
-    query of ~20 index probes, where DISTINCT reads every asset (PostgreSQL: 70-90 ms at
-    200,000 assets). Technicians and client users see a few projects: DISTINCT over their
-    own rows is quicker than probing for rows of theirs under each category."""
-    if not _sees_an_organisation():
-        rows = (
-            visible(Asset, current_user, Asset.category)
-            .where(Asset.category != "")
-            .distinct()
-            .order_by(Asset.category)
-            .tuples()
-        )
-        return [category for (category,) in rows]
-    first = visible(Asset, current_user, fn.MIN(Asset.category)).where(Asset.category > "")
-    walk = first.cte("categories", recursive=True, columns=("category",))
-    following = visible(Asset, current_user, fn.MIN(Asset.category))
-    following = following.where(Asset.category > walk.c.category)
-    walk = walk.union_all(Select([walk], [following]).where(walk.c.category.is_null(False)))
-    rows = walk.select_from(walk.c.category).where(walk.c.category.is_null(False))
-    return [category for (category,) in rows.order_by(walk.c.category).tuples()]
-
-
-def filter_options():
-    """Choices for the filter bar: locations, clients and projects come from one query over
-    the visible projects; categories from the index on (organisation, category).
-
-    The projects' rows are read raw, as the driver returns them: for an organisation's 2,000
-    projects, peewee's conversion of every value (ids and text, which need none) costs more
-    than the query (SQLite: 16 ms against 6 ms)."""
-    projects = db.execute(
-        visible(
-            Project,
-            current_user,
-            Project.id,
-            Project.code,
-            Project.name,
-            Client.id,
-            Client.name,
-            Location.id,
-            Location.name,
-        )
-        .join(Client, on=(Project.client == Client.id))
-        .join_from(Project, Location, on=(Project.location == Location.id))
-        .order_by(Project.code)
-    ).fetchall()
-    categories = _categories()
-    by_name = lambda pairs: sorted(set(pairs), key=lambda pair: pair[1].lower())  # noqa: E731
-    return {
-        "locations": by_name((row[5], row[6]) for row in projects),
-        "clients": by_name((row[3], row[4]) for row in projects),
-        "projects": [(row[0], f"{row[1]} {row[2]}") for row in projects],
-        "categories": [(c, c) for c in categories],
-        "statuses": labelled(ASSET_STATUSES),
-        "criticalities": labelled(CRITICALITIES),
-        "warranty": WARRANTY_CHOICES,
-    }
-
-
 @bp.route("")
 @login_required
 def index():
@@ -243,9 +184,11 @@ def index():
         joins=with_names,
         display=(Asset, Project, Client),
         sort_joins=with_sort_name,
+        count_limit=SEARCH_COUNT_LIMIT if search_terms() else COUNT_LIMIT,
+        sort_matches=True,
     )
     # An HTMX request only needs the results block: skip the filter bar's queries.
-    options = {} if is_htmx() else filter_options()
+    options = {} if is_htmx() else filter_options(filters)
     return render(
         "assets/index.html",
         "results",
