@@ -1,5 +1,6 @@
 """The database handle, the base model, and the fields every table shares."""
 
+import contextlib
 import datetime
 import os
 from urllib.parse import parse_qsl, urlparse
@@ -10,6 +11,7 @@ from peewee import (
     DatabaseProxy,
     DateTimeField,
     Model,
+    OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
 )
@@ -98,7 +100,10 @@ def close_connection(database):
     if getattr(database._state, "ctx", None):
         return  # an enclosing connection_context owns it (a task rendering a page)
     if isinstance(database, SqliteDatabase) and not database.in_transaction():
-        database.execute_sql("PRAGMA optimize")
+        # Its ANALYZE needs the write lock, and a worker's commit in between makes SQLite
+        # refuse at once (WAL: a stale snapshot cannot write): skip it, the next close runs it.
+        with contextlib.suppress(OperationalError):
+            database.execute_sql("PRAGMA optimize")
     database.close()
 
 

@@ -161,7 +161,8 @@ def test_non_ascii_subject_sender_and_body(app, smtp_sink):
         "<p>Grüße</p>",
         key=("overdue", "wo7"),
     )
-    assert deliver_due(smtp_sink.url) == {"sent": 1}
+    with app.app_context():  # the sender comes from the app's settings
+        assert deliver_due(smtp_sink.url) == {"sent": 1}
     got = smtp_sink.messages[0]
     assert got["Subject"] == "Overdue: WO-000007 Kühlraum 2 – Nordstraße"
     assert got["From"] == "Fettle Prüfdienst <fettle@example.com>"
