@@ -180,6 +180,7 @@ def generate_many(schedules, now=None, actor=None, force=False):
             last = _order_of(plan.schedule, first.asset_id, first.key)
         moves.append((plan.schedule, _advance(plan.schedule, plan.rule, plan.last_day, last)))
     write_moves(moves)
+    trim_forecast([schedule.id for schedule, fields in moves if fields])
     return created
 
 
@@ -361,7 +362,6 @@ def run_pass(now=None, limit=None):
             break
         last_id = batch[-1].id
         created += len(generate_many(batch, now))
-        trim_forecast([schedule.id for schedule in batch])
     return created
 
 
@@ -382,5 +382,4 @@ def generate_now(schedule, actor):
         raise ScheduleError("This schedule has no next occurrence (it has ended).")
     if not created:
         raise ScheduleError("The next occurrence has already been created.")
-    trim_forecast([schedule.id])
     return created
