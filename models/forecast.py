@@ -65,7 +65,9 @@ class ForecastOccurrence(BaseModel):
 
 
 def _horizon_day(now):
-    return add_months(now.date(), HORIZON_MONTHS)
+    """13 months from today, or from `now` when that is later: a schedule saved with a
+    back-dated clock (the demo's history) still plans the real months ahead."""
+    return add_months(max(now, utcnow()).date(), HORIZON_MONTHS)
 
 
 def _active(query):

@@ -15,6 +15,8 @@ order has been completed or cancelled. A pass with nothing to do is those two qu
 import datetime
 from dataclasses import dataclass
 
+from peewee import Case
+
 from .asset import Asset
 from .base import utcnow
 from .forecast import rebuild_forecast, trim_forecast
@@ -49,21 +51,28 @@ def schedule_query():
     )
 
 
-def group_assets(schedule):
-    """The live assets a schedule covers now: its asset, or its category in its project."""
-    if schedule.asset_id:
-        return [Asset(id=schedule.asset_id, project=schedule.project_id)]
-    rows = (
-        Asset.select(Asset.id, Asset.project)
-        .where(
-            Asset.project == schedule.project_id,
-            Asset.category == schedule.category,
-            Asset.archived_at.is_null(),
-            Asset.status != "retired",
+def group_assets(schedules):
+    """{schedule id: the live assets it covers now}: its asset, or every live asset of its
+    category in its project (one query for all the group schedules)."""
+    found = {s.id: [Asset(id=s.asset_id, project=s.project_id)] for s in schedules if s.asset_id}
+    groups = {(s.project_id, s.category): [] for s in schedules if not s.asset_id}
+    if groups:
+        rows = (
+            Asset.select(Asset.id, Asset.project, Asset.category)
+            .where(
+                Asset.project.in_({p for p, _ in groups}),
+                Asset.category.in_({c for _, c in groups}),
+                Asset.archived_at.is_null(),
+                Asset.status != "retired",
+            )
+            .order_by(Asset.id)
         )
-        .order_by(Asset.id)
-    )
-    return list(rows)
+        for asset in rows:
+            groups.get((asset.project_id, asset.category), []).append(asset)
+    for s in schedules:
+        if not s.asset_id:
+            found[s.id] = groups[(s.project_id, s.category)]
+    return found
 
 
 def create_occurrence(schedule, asset_id, key, due, actor, late=False, note=""):
@@ -75,13 +84,24 @@ def create_occurrence(schedule, asset_id, key, due, actor, late=False, note=""):
 
 def _open_assets(schedule):
     """Assets of the schedule with an order still open (for "at most one open order")."""
-    rows = (
-        Occurrence.select(Occurrence.asset)
-        .join(WorkOrder, on=(Occurrence.work_order == WorkOrder.id))
-        .where(Occurrence.schedule == schedule.id, WorkOrder.status.in_(OPEN_STATUSES))
-        .tuples()
-    )
-    return {asset_id for (asset_id,) in rows}
+    return busy_assets([schedule])[schedule.id]
+
+
+def busy_assets(schedules):
+    """{schedule id: its assets with an order still open}, for the one-open schedules among
+    `schedules`, in one query."""
+    wanted = [s.id for s in schedules if s.one_open]
+    busy = {s.id: set() for s in schedules}
+    if wanted:
+        rows = (
+            Occurrence.select(Occurrence.schedule, Occurrence.asset)
+            .join(WorkOrder, on=(Occurrence.work_order == WorkOrder.id))
+            .where(Occurrence.schedule.in_(wanted), WorkOrder.status.in_(OPEN_STATUSES))
+            .tuples()
+        )
+        for schedule_id, asset_id in rows:
+            busy[schedule_id].add(asset_id)
+    return busy
 
 
 def _dates_due(schedule, rule, now, force):
@@ -111,17 +131,10 @@ class Plan:
     last_day: datetime.date | None
 
 
-def _plan(schedule, now, force):
+def _plan(schedule, now, force, assets):
     """What a calendar schedule has due by `now` (with `force`: its next occurrence,
-    whatever its lead time), as occurrences to create; None when it has nothing due."""
-    if schedule.next_due_at is None:
-        return None
+    whatever its lead time) for `assets`, as occurrences to create."""
     rule = schedule.rule(schedule.location.timezone)
-    busy = _open_assets(schedule) if schedule.one_open else set()
-    assets = [a for a in group_assets(schedule) if a.id not in busy]
-    if schedule.one_open and not schedule.is_group and not assets:
-        Schedule.update(generate_at=None, waiting=True).where(Schedule.id == schedule.id).execute()
-        return None
     dates, skipped = _dates_due(schedule, rule, now, force)
     missed = len(skipped)
     _record_skipped(schedule, rule, skipped, assets)
@@ -143,9 +156,18 @@ def _plan(schedule, now, force):
 
 def generate_many(schedules, now=None, actor=None, force=False):
     """Create what these schedules have due, their orders together (a transaction per
-    chunk of occurrences), then move each schedule on; returns the orders created."""
+    chunk of occurrences), then move each schedule on; returns the orders created. A
+    batch costs a fixed number of queries, plus the alerts of the orders made."""
     now = now or utcnow()
-    plans = [plan for plan in (_plan(s, now, force) for s in schedules) if plan is not None]
+    schedules = [s for s in schedules if s.next_due_at is not None]
+    busy, members = busy_assets(schedules), group_assets(schedules)
+    plans, moves = [], []
+    for schedule in schedules:
+        assets = [a for a in members[schedule.id] if a.id not in busy[schedule.id]]
+        if schedule.one_open and not schedule.is_group and not assets:
+            moves.append((schedule, {"generate_at": None, "waiting": True}))  # its order is open
+        else:
+            plans.append(_plan(schedule, now, force, assets))
     items = [item for plan in plans for item in plan.items]
     made = create_orders(items, (lambda _org: actor) if actor else SystemActor)
     created = []
@@ -156,7 +178,9 @@ def generate_many(schedules, now=None, actor=None, force=False):
         if not mine and plan.items:  # made by another worker (or a pass cut short)
             first = plan.items[0]
             last = _order_of(plan.schedule, first.asset_id, first.key)
-        _advance(plan.schedule, plan.rule, plan.last_day, last)
+        moves.append((plan.schedule, _advance(plan.schedule, plan.rule, plan.last_day, last)))
+    write_moves(moves)
+    trim_forecast([schedule.id for schedule, fields in moves if fields])
     return created
 
 
@@ -196,10 +220,11 @@ def _record_skipped(schedule, rule, days, assets):
 
 
 def _advance(schedule, rule, last_day, last_order_id):
-    """Move the schedule past `last_day`: the next fixed occurrence, or wait for its order
-    to be done. An occurrence another worker created counts as made here: both workers
-    then write the same state, so a floating schedule never moves on while it waits."""
-    fields = {"updated_at": utcnow()}
+    """Where the schedule goes after `last_day`: the next fixed occurrence, or waiting for
+    its order to be done (the fields to write). An occurrence another worker created counts
+    as made here: both workers then write the same state, so a floating schedule never
+    moves on while it waits."""
+    fields = {}
     if last_order_id:
         fields["last_order"] = last_order_id
     waits = schedule.floating or (schedule.one_open and not schedule.is_group)
@@ -215,9 +240,30 @@ def _advance(schedule, rule, last_day, last_order_id):
     else:
         nxt = after(rule, last_day)
         fields.update(_due_fields(schedule, rule, nxt))
-    Schedule.update(**fields).where(Schedule.id == schedule.id).execute()
-    for name, value in fields.items():
-        setattr(schedule, name, value)
+    return fields
+
+
+def write_moves(moves):
+    """Write each schedule's new fields: one UPDATE (a CASE per column) for the schedules
+    that change the same columns, and only those columns, so a worker never writes back a
+    column it did not decide."""
+    now = utcnow()
+    shapes = {}
+    for schedule, fields in moves:
+        if fields:
+            shapes.setdefault(tuple(sorted(fields)), []).append((schedule, fields))
+            for name, value in fields.items():
+                setattr(schedule, name, value)
+    for names, group in shapes.items():
+        for start in range(0, len(group), 400):
+            part = group[start : start + 400]
+            ids = [schedule.id for schedule, _ in part]
+            values = {Schedule.updated_at: now}
+            for name in names:
+                column = getattr(Schedule, name)
+                cases = [(schedule.id, fields[name]) for schedule, fields in part]
+                values[column] = cases[0][1] if len(part) == 1 else Case(Schedule.id, cases, column)
+            Schedule.update(values).where(Schedule.id.in_(ids)).execute()
 
 
 def _due_fields(schedule, rule, day):
@@ -316,7 +362,6 @@ def run_pass(now=None, limit=None):
             break
         last_id = batch[-1].id
         created += len(generate_many(batch, now))
-        trim_forecast([schedule.id for schedule in batch])
     return created
 
 
@@ -337,5 +382,4 @@ def generate_now(schedule, actor):
         raise ScheduleError("This schedule has no next occurrence (it has ended).")
     if not created:
         raise ScheduleError("The next occurrence has already been created.")
-    trim_forecast([schedule.id])
     return created

@@ -12,12 +12,13 @@ are the same call, order by order, in the same transaction.
 """
 
 import json
+import time
 from dataclasses import dataclass
 
 from peewee import Case
 
 from .audit import AuditEvent, request_ip
-from .base import db, utcnow
+from .base import db, is_postgres, utcnow
 from .checklist import ChecklistItem
 from .counter import Counter
 from .procedure import Procedure, ProcedureItem
@@ -25,7 +26,12 @@ from .schedule import Occurrence, Schedule, ScheduleAssignee
 from .user import ProjectMember, User
 from .work_order import Activity, Assignment, WorkOrder, alert_events
 
-CHUNK = 200  # occurrences per transaction: short locks, bounded statements
+# Occurrences a transaction. It holds the organisation's counter row (others creating an
+# order wait) and, on SQLite, the database's write lock (every writer waits): small there,
+# with a pause after each, since a waiting SQLite writer only retries every 100 ms and would
+# otherwise starve past its 10 s timeout (seen with two workers and a web request).
+CHUNK = {"postgresql": 50, "sqlite": 20}
+SQLITE_PAUSE = 0.05
 
 
 @dataclass
@@ -48,10 +54,13 @@ def create_orders(items, actor_for):
     """Create the occurrences in `items` that do not exist yet, each with its work order:
     {(schedule id, asset id, key): order} for those created here. `actor_for(org id)` is who
     the timeline, audit and alerts name (the worker's SystemActor, or a person)."""
-    made = {}
-    for start in range(0, len(items), CHUNK):
+    postgres = is_postgres()
+    made, size = {}, CHUNK["postgresql" if postgres else "sqlite"]
+    for start in range(0, len(items), size):
         with db.atomic():
-            made.update(_chunk(items[start : start + CHUNK], actor_for))
+            made.update(_chunk(items[start : start + size], actor_for))
+        if not postgres and start + size < len(items):
+            time.sleep(SQLITE_PAUSE)
     return made
 
 

@@ -111,7 +111,7 @@ def test_a_generated_order_carries_what_an_order_opened_by_hand_carries(site):
 
 
 def test_chunks_number_orders_without_gaps_and_skip_what_exists(site, monkeypatch):
-    monkeypatch.setattr(bulk, "CHUNK", 4)
+    monkeypatch.setattr(bulk, "CHUNK", {"postgresql": 4, "sqlite": 4})
     schedule = create_schedule(
         site.manager, [], project=site.project, asset=None, category="Pump", title="Daily",
         unit="day", interval=1, start_date=dt.date(2025, 6, 1), missed_policy="all",

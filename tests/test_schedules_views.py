@@ -227,3 +227,14 @@ def test_a_limited_manager_cannot_schedule_an_asset_outside_their_locations(
     assert response.status_code == 422 and 'id="asset_tag-error"' in body
     assert "No asset with this tag that you can see." in body
     assert Schedule.select().count() == 0
+
+
+def test_weekdays_are_tick_boxes_and_saved(client, auth, site):
+    auth.login(site.manager)
+    page = client.get("/schedules/new").get_data(as_text=True)
+    assert page.count('type="checkbox" value=') >= 7 and 'name="weekdays"' in page
+    data = form(site, unit="week", weekdays=["0", "3"])
+    assert client.post("/schedules/new", data=data).status_code == 302
+    assert Schedule.get().weekdays == "0,3"
+    page = client.get(f"/schedules/{Schedule.get().id}/edit").get_data(as_text=True)
+    assert re.search(r'<input checked id="weekdays-0"[^>]*type="checkbox" value="0"', page)

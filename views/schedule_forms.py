@@ -12,6 +12,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.recurrence import UNIT_LABELS, WEEKDAY_NAMES
 from models.schedule import MISSED_LABELS, MODES, TRIGGER_LABELS
@@ -44,7 +45,11 @@ class ScheduleForm(FettleForm):
     )
     unit = SelectField("Unit", choices=as_choices(UNIT_LABELS.items()), default="month")
     weekdays = SelectMultipleField(
-        "On weekdays (weekly)", coerce=str, choices=as_choices(enumerate(WEEKDAY_NAMES))
+        "On weekdays (weekly)",
+        coerce=str,
+        choices=as_choices(enumerate(WEEKDAY_NAMES)),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),  # tick boxes: a multiple select needs Ctrl-click
     )
     month_day = IntegerField(
         "Day of the month (monthly)",
