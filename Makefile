@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run test test-pg install install-test vendor chromium migrate lint bench clean
+.PHONY: run test test-pg install install-test vendor chromium pdf-libs migrate lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed vendor
-install-test: $(VENV)/.installed-test vendor chromium
+install: $(VENV)/.installed vendor pdf-libs
+install-test: $(VENV)/.installed-test vendor chromium pdf-libs
 
 # Browser tests drive Debian's Chromium (Playwright cannot download its own here).
 chromium:
@@ -29,6 +29,19 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		$$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+# PDF reports: WeasyPrint lays pages out with Pango and HarfBuzz, and needs a font; a bare
+# Debian has none of them (Debian 12's Pango 1.50 is new enough).
+PDF_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
+LDCONFIG := $(shell command -v ldconfig || echo /sbin/ldconfig)
+pdf-libs:
+	@missing=$$(for lib in $(PDF_LIBS); do $(LDCONFIG) -p | grep -q "$$lib" || echo "$$lib"; done); \
+	test -z "$$missing" -a -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+		echo "Installing Pango, HarfBuzz and DejaVu fonts for PDF reports..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+			fonts-dejavu-core >/dev/null; }
 
 # htmx and Pico CSS come from the npm registry into the ignored static/vendor/.
 static/vendor/.installed: package.json package-lock.json

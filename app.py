@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from models import User, db, open_database
 from models.audit import request_ip
 from models.base import close_connection
+from models.outbox import configure as configure_mail
 
 ROOT = Path(__file__).resolve().parent
 login_manager = LoginManager()
@@ -42,6 +43,8 @@ def load_config(instance_path):
         DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'fettle.db'}"),
         REDIS_URL=os.environ.get("REDIS_URL"),
         SMTP_URL=os.environ.get("SMTP_URL"),
+        # The sender of every email Fettle sends.
+        MAIL_FROM=os.environ.get("MAIL_FROM", "Fettle <fettle@localhost>"),
         # Uploaded files: instance/uploads by default, or s3://bucket[/prefix].
         STORAGE_URL=os.environ.get("STORAGE_URL"),
         BASE_URL=os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
@@ -90,4 +93,5 @@ def create_app(test_config=None):
     from views import register_views
 
     register_views(app)
+    configure_mail(app)  # settings and links for mail written outside a request
     return app

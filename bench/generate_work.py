@@ -58,6 +58,7 @@ FIELDS = (
     "status_reason",
     "completion_notes",
     "version",
+    "requires_signature",
 )
 TITLES = (
     "Quarterly service",
@@ -73,7 +74,7 @@ TITLES = (
 )
 TYPES = ("preventive", "preventive", "inspection", "corrective", "corrective", "emergency")
 PRIORITIES = ("low", "medium", "medium", "high", "urgent")
-CHUNK = 1000  # 22 columns x 1000 rows stays under SQLite's 32,766 parameters
+CHUNK = 1000  # 23 columns x 1000 rows stays under SQLite's 32,766 parameters
 
 
 def order_row(org_id, asset, number, now, rng, years=5):
@@ -119,6 +120,7 @@ def order_row(org_id, asset, number, now, rng, years=5):
         "",
         "",
         1,
+        False,
     )
 
 

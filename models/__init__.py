@@ -1,5 +1,8 @@
 """Fettle's data model: one module per aggregate, re-exported here."""
 
+from .action_token import ActionToken
+from .alert_detection import AlertMark
+from .alert_preferences import AlertPreference, AlertSettings
 from .asset import ASSET_STATUSES, CRITICALITIES, Asset
 from .audit import AuditEvent
 from .base import BaseModel, db, is_postgres, open_database, utcnow
@@ -10,12 +13,16 @@ from .comment import Comment, Mention
 from .counter import Counter
 from .document import DOCUMENT_KINDS, Document
 from .downtime import Downtime
+from .forecast import ForecastOccurrence
 from .location import TIMEZONES, Location
 from .meter import Meter, MeterReading
+from .notification import Notification
 from .organisation import Organisation
+from .outbox import OutboxAttachment, OutboxEmail
 from .part import PartUsed
 from .procedure import Procedure, ProcedureItem
 from .project import PROJECT_STATUSES, Project
+from .report_delivery import ReportDelivery
 from .schedule import Occurrence, Schedule, ScheduleAssignee
 from .signoff import Signature
 from .time_entry import TimeEntry
@@ -53,10 +60,23 @@ MODELS = [
     Schedule,
     ScheduleAssignee,
     Occurrence,
+    ForecastOccurrence,
     CalendarFeed,
+    Notification,
+    OutboxEmail,
+    OutboxAttachment,
+    AlertPreference,
+    AlertSettings,
+    AlertMark,
+    ActionToken,
+    ReportDelivery,
 ]
 
 __all__ = [
+    "ActionToken",
+    "AlertMark",
+    "AlertPreference",
+    "AlertSettings",
     "ASSET_STATUSES",
     "Activity",
     "Assignment",
@@ -78,6 +98,7 @@ __all__ = [
     "Schedule",
     "ScheduleAssignee",
     "Occurrence",
+    "ForecastOccurrence",
     "TIMEZONES",
     "Asset",
     "AuditEvent",
@@ -86,6 +107,9 @@ __all__ = [
     "Comment",
     "Downtime",
     "Mention",
+    "Notification",
+    "OutboxAttachment",
+    "OutboxEmail",
     "PartUsed",
     "TimeEntry",
     "WorkOrderFile",
@@ -93,6 +117,7 @@ __all__ = [
     "ManagerLocation",
     "Organisation",
     "Project",
+    "ReportDelivery",
     "ProjectMember",
     "User",
     "db",

@@ -1,6 +1,6 @@
 """Clients: the customers whose equipment the organisation maintains."""
 
-from peewee import CharField, ForeignKeyField, TextField
+from peewee import BooleanField, CharField, ForeignKeyField, TextField
 
 from .base import AuditedModel
 from .location import Location
@@ -15,6 +15,8 @@ class Client(AuditedModel):
     email = CharField(max_length=254, default="")
     phone = CharField(max_length=40, default="")
     address = TextField(default="")
+    # The client's people (its users and contact address) hear of completed work.
+    completion_alerts = BooleanField(default=False)
 
     class Meta:
         indexes = (

@@ -14,7 +14,7 @@ from .base import BaseModel, db
 from .organisation import Organisation
 from .user import User
 from .visibility import people_who_see
-from .work_order import Activity, WorkOrder
+from .work_order import Activity, WorkOrder, alert_events
 from .work_order_records import RecordError, log
 
 MAX_COMMENT = 5000
@@ -125,6 +125,7 @@ class Comment(BaseModel):
             comment.save()
             for person in mentioned:
                 Mention.create(organisation=order.organisation_id, comment=comment, user=person.id)
+            alert_events().mentioned(order, actor, comment, mentioned)
         return comment, mentioned
 
     @classmethod

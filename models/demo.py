@@ -4,7 +4,15 @@ generator shares: believable names, so a new user can judge the product by it.""
 import datetime
 import random
 
-from . import demo_checklists, demo_records, demo_schedules, demo_signoff
+from . import (
+    alerts,
+    demo_alerts,
+    demo_checklists,
+    demo_records,
+    demo_reports,
+    demo_schedules,
+    demo_signoff,
+)
 from .asset import Asset
 from .base import db
 from .client import Client
@@ -312,7 +320,7 @@ def load_demo(asset_total=300, seed=7, storage=None):
     manuals, certificates and photos are stored too."""
     rng = random.Random(seed)
     today = datetime.date.today()
-    with db.atomic():
+    with db.atomic(), alerts.quiet():  # the demo's alerts are its own (models/demo_alerts.py)
         org = Organisation.create(name="Fettle Demo Services", timezone="Europe/London")
         locations = [
             Location.create(organisation=org, name=n, timezone=tz, address=a)
@@ -351,8 +359,10 @@ def load_demo(asset_total=300, seed=7, storage=None):
         demo_records.load(org, users, orders, storage=storage)
         demo_signoff.load(org, users, orders, storage=storage)
         demo_schedules.load(org, users, orders, storage=storage)
+        demo_reports.load(org, users, storage=storage)
         if storage is not None:
             add_documents(org, storage, technician, rng)
+    demo_alerts.load(org, users)  # what the demo's people would have heard by now
     return org
 
 

@@ -12,6 +12,7 @@ import datetime
 import random
 
 from .asset import Asset
+from .forecast import rebuild_forecast
 from .generation import generate_for, schedule_query
 from .meter import Meter
 from .project import Project
@@ -59,6 +60,7 @@ def load(org, users, orders, storage=None):
     made += _generator_services(manager, start)
     for schedule in made:
         _history(schedule, start, today, rng)
+    rebuild_forecast([schedule.id for schedule in made])  # from today, after the history
     return made
 
 

@@ -6,7 +6,14 @@ import datetime
 from .audit import AuditEvent
 from .base import db, utcnow
 from .user import ProjectMember
-from .work_order import PRIORITIES, Activity, Assignment, TransitionError, WorkOrder
+from .work_order import (
+    PRIORITIES,
+    Activity,
+    Assignment,
+    TransitionError,
+    WorkOrder,
+    alert_events,
+)
 
 
 def assign(actor, orders, user):
@@ -38,6 +45,7 @@ def assign(actor, orders, user):
         for order in changed:
             Assignment.create(organisation=order.organisation_id, work_order=order, user=user)
             _record(actor, order, "assign", f"Assigned {user.name}", {"assignee": (None, user.id)})
+            alert_events().assignees_changed(order, actor, [user.id])
     return len(changed)
 
 
@@ -56,6 +64,7 @@ def reschedule(actor, orders, days):
                 f"Due date moved by {days:+d} days",
                 {"due_at": (order.due_at, new_due)},
             )
+            alert_events().due_changed(order, actor, order.due_at, order.version + 1)
     return len(moved)
 
 

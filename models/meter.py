@@ -118,9 +118,11 @@ class Meter(BaseModel):
                 summary=f"{self.name}: {value:g} {self.unit}",
             )
             if after is None:  # the newest reading: meter schedules it triggers
+                from .alert_events import meter_out_of_limits
                 from .meter_schedules import on_reading
 
                 on_reading(self, value, read_at, actor)
+                meter_out_of_limits(self, reading, before.value if before else None, actor)
         return reading
 
     def recent_readings(self, limit=200):

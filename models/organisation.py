@@ -8,3 +8,4 @@ from .base import BaseModel
 class Organisation(BaseModel):
     name = CharField(max_length=200)
     timezone = CharField(max_length=64, default="UTC")
+    logo_key = CharField(max_length=300, null=True)  # on its reports: views/reports/branding.py

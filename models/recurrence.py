@@ -96,7 +96,9 @@ def _weekly_on_or_after(rule, day):
 
 def on_or_after(rule, day):
     """The first occurrence on or after local date `day` on the fixed grid, or None past
-    the rule's end."""
+    the rule's end. Never before the start: a monthly rule on the 5th that starts on the
+    10th first falls on the 5th of the next month."""
+    day = max(day, rule.start)
     if rule.unit == "week" and rule.weekdays:
         found = _weekly_on_or_after(rule, day)
     else:

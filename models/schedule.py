@@ -20,7 +20,6 @@ runs. Rules for the less obvious cases:
 """
 
 import datetime
-from typing import NamedTuple
 
 from peewee import (
     BooleanField,
@@ -39,12 +38,13 @@ from peewee import (
 from .asset import Asset
 from .base import AuditedModel, BaseModel, choice_check
 from .client import Client
+from .clock import local_day_bounds
 from .location import Location
 from .meter import Meter
 from .organisation import Organisation
 from .procedure import Procedure
 from .project import Project
-from .recurrence import UNITS, Rule
+from .recurrence import UNITS, Rule, local_date
 from .user import User
 from .work_order import PRIORITIES, WorkOrder
 
@@ -174,8 +174,11 @@ class Schedule(AuditedModel):
 
     def archive(self, actor):
         """Archived: no more orders; the orders it made stay as they are."""
+        from .forecast import rebuild_forecast
+
         super().archive(actor)
         Schedule.update(generate_at=None).where(Schedule.id == self.id).execute()
+        rebuild_forecast([self.id])
 
     def assignee_ids(self):
         return [
@@ -205,6 +208,7 @@ class Occurrence(BaseModel):
     asset = ForeignKeyField(Asset, on_delete="CASCADE", index=False)
     key = CharField(max_length=40)
     due_at = DateTimeField()
+    deadline_at = DateTimeField()  # the end of the due date at the site: on time if done by then
     late = BooleanField(default=False)
     work_order = ForeignKeyField(WorkOrder, null=True, on_delete="SET NULL", index=False)
 
@@ -213,87 +217,10 @@ class Occurrence(BaseModel):
             (("schedule", "asset", "key"), True),
             (("work_order",), False),
             (("schedule", "due_at"), False),
+            (("organisation", "due_at"), False),
         )
 
-
-class Forecast(NamedTuple):
-    schedule: "Schedule"
-    asset: Asset
-    due_at: datetime.datetime
-
-
-FORECAST_MONTHS = 12
-
-
-def forecast(user, start, end, schedules=None):
-    """Occurrences not generated yet, visible to `user`, due in [start, end) (naive UTC),
-    at most 12 months ahead of now: [Forecast(schedule, asset, due_at)] by due time.
-
-    For the calendar and its workload: it extends each active calendar schedule from its
-    stored next due time on its fixed grid. A floating schedule has only its next occurrence
-    (the one after depends on a completion); one waiting for its open order, and meter
-    schedules, have no date to forecast. A group schedule forecasts one occurrence for each
-    of its live assets now. `schedules` narrows the query (e.g. by project or location);
-    Schedule.asset, Asset.tag and Asset.name are loaded for display (constant queries).
-    """
-    from .recurrence import add_months, due_at, local_date, occurrences_between
-    from .visibility import visible
-
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    horizon = datetime.datetime.combine(add_months(now.date(), FORECAST_MONTHS), now.time())
-    end = min(end, horizon)
-    query = schedules if schedules is not None else visible(Schedule, user)
-    rows = list(
-        query.select_extend(Location.id, Location.timezone)
-        .join_from(Schedule, Location, on=(Schedule.location == Location.id))
-        .where(
-            Schedule.paused == False,  # noqa: E712
-            Schedule.archived_at.is_null(),
-            Schedule.next_due_at.is_null(False),
-            Schedule.next_due_at < end,
-            Schedule.trigger != "meter",
-        )
-    )
-    members = _group_members(rows)
-    found = []
-    for schedule in rows:
-        assets = members.get((schedule.project_id, schedule.category), [])
-        if schedule.asset_id:
-            assets = [single for single in members["single"] if single.id == schedule.asset_id]
-        rule = schedule.rule(schedule.location.timezone)
-        first = local_date(schedule.next_due_at, rule.tz)
-        last = local_date(end, rule.tz)
-        days = (
-            [first]
-            if schedule.floating or schedule.waiting
-            else occurrences_between(rule, first, last)
-        )
-        for day in days:
-            due = due_at(rule, day)
-            if start <= due < end:
-                found.extend(Forecast(schedule, asset, due) for asset in assets)
-    found.sort(key=lambda f: (f.due_at, f.schedule.id, f.asset.id))
-    return found
-
-
-def _group_members(schedules):
-    """{(project, category): [assets]} for group schedules and {"single": [assets]}, in two
-    queries whatever the number of schedules."""
-    fields = (Asset.id, Asset.tag, Asset.name, Asset.project, Asset.category)
-    singles = [s.asset_id for s in schedules if s.asset_id]
-    members = {
-        "single": list(Asset.select(*fields).where(Asset.id.in_(singles))) if singles else []
-    }
-    groups = {(s.project_id, s.category) for s in schedules if not s.asset_id}
-    if groups:
-        projects = {p for p, _ in groups}
-        rows = Asset.select(*fields).where(
-            Asset.project.in_(projects),
-            Asset.archived_at.is_null(),
-            Asset.status != "retired",
-        )
-        for asset in rows:
-            key = (asset.project_id, asset.category)
-            if key in groups:
-                members.setdefault(key, []).append(asset)
-    return members
+    @staticmethod
+    def deadline_for(due, tz):
+        """Compliance counts a PM order on time when it is done by the end of its due date."""
+        return local_day_bounds(local_date(due, tz), tz)[1]

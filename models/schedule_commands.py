@@ -3,6 +3,7 @@ what has come due is generated right after the save."""
 
 from .audit import AuditEvent
 from .base import db, utcnow
+from .forecast import rebuild_forecast
 from .meter import Meter
 from .schedule import Schedule, ScheduleAssignee, ScheduleError
 from .user import ProjectMember
@@ -89,6 +90,7 @@ def create_schedule(actor, assignees=(), now=None, **data):
         _restart(schedule, now)
         AuditEvent.record(actor, "create", schedule, {k: (None, v) for k, v in data.items()})
     generate_for(schedule_query().where(Schedule.id == schedule.id).get(), now)
+    rebuild_forecast([schedule.id], now)
     return schedule
 
 
@@ -111,6 +113,7 @@ def update_schedule(schedule, actor, assignees, now=None, **data):
             _restart(schedule, now)
     if schedule.is_active:
         generate_for(schedule_query().where(Schedule.id == schedule.id).get(), now)
+    rebuild_forecast([schedule.id], now)
     return changed
 
 
@@ -127,6 +130,7 @@ def set_paused(schedule, actor, paused):
         if not paused and not schedule.waiting:
             _restart(schedule)
         AuditEvent.record(actor, "pause" if paused else "resume", schedule)
+    rebuild_forecast([schedule.id])
     return True
 
 
@@ -147,3 +151,4 @@ def restore_schedule(schedule, actor):
         schedule.restore(actor)
         if not schedule.waiting and not schedule.paused:
             _restart(schedule)
+    rebuild_forecast([schedule.id])

@@ -84,10 +84,19 @@ def get_visible(model, user, row_id):
 
 def can_work_on(user, order):
     """Technicians on the order's project and managers who see it move it through its
-    lifecycle and record work on it; client users follow it."""
+    lifecycle and record work on it; client users follow it. An order read through this
+    user's scope (`seen_by`) is not looked up again."""
     return user.role in ("admin", "manager", "technician") and (
-        get_visible(type(order), user, order.id) is not None
+        getattr(order, "_seen_by", None) == user.id
+        or get_visible(type(order), user, order.id) is not None
     )
+
+
+def seen_by(user, row):
+    """Mark a row as read through `user`'s scope (so can_work_on need not ask again)."""
+    if row is not None:
+        row._seen_by = user.id
+    return row
 
 
 def can_manage(user, row=None):

@@ -104,9 +104,9 @@ class WorkOrder(BaseModel):
         indexes = (
             (("organisation", "number"), True),
             (("organisation", "status", "due_at"), False),
-            (("project", "status", "due_at"), False),
-            (("client", "status", "due_at"), False),
-            (("location", "status", "due_at"), False),
+            # (project, ...) and (client, ...): migration 0018's wo_list_scope_* indexes.
+            # A limited manager's orders, counted from the index alone (0018).
+            (("location", "status", "organisation", "due_at"), False),
             (("asset", "created_at"), False),
         )
 
@@ -172,6 +172,7 @@ class WorkOrder(BaseModel):
                 AuditEvent.record(
                     actor, "assign", self, {"assignees": (sorted(before), sorted(wanted))}
                 )
+                alert_events().assignees_changed(self, actor, [u.id for u in added], removed)
         return [u.name for u in added], removed_names
 
     @classmethod
@@ -198,6 +199,7 @@ class WorkOrder(BaseModel):
                 Asset.update(status="down").where(Asset.id == asset.id).execute()
             Activity.note(order, actor, "created", f"Created {order.reference}")
             AuditEvent.record(actor, "create", order)
+            alert_events().order_created(order, actor, assignees)
         return order
 
     def completion_blockers(self):
@@ -278,6 +280,8 @@ class WorkOrder(BaseModel):
                 + (f": {reason}" if reason else ""),
             )
             AuditEvent.record(actor, "transition", self, {"status": (current.status, to)})
+            if to == "completed":
+                alert_events().completed(self, actor)
         for name, value in fields.items():
             setattr(self, name, value)
         return self
@@ -320,10 +324,19 @@ class WorkOrder(BaseModel):
                 "Changed " + ", ".join(name.replace("_", " ") for name in changed),
             )
             AuditEvent.record(actor, "update", self, changed)
+            if "due_at" in changed:
+                alert_events().due_changed(self, actor, changed["due_at"][0], seen_version + 1)
         for name, value in data.items():
             setattr(self, name, value)
         self.version = seen_version + 1
         return changed
+
+
+def alert_events():
+    """The alerts a change raises (models/alert_events.py builds on this module)."""
+    from . import alert_events
+
+    return alert_events
 
 
 def _check_members(project, users):
@@ -403,25 +416,54 @@ def due_before(moment):
 FREQUENT_MATCHES = 20_000  # a search term matching more titles than this is "frequent"
 
 
-def title_matching(text):
+def title_matching(text, frequent=None):
     """Orders whose title contains `text` (any case), through migration 0009's index:
     pg_trgm on PostgreSQL (whose planner weighs index against ordered scan itself), FTS5
     trigrams on SQLite (three characters or more). On SQLite a frequent term (over
     FREQUENT_MATCHES titles: "belt" matches one in ten) is matched row by row while the list
     walks its sort index, which soon finds a page of them; listing every match from the
-    index first would cost a lookup for each of 100,000 rows. One short probe decides."""
+    index first would cost a lookup for each of 100,000 rows. One short probe decides
+    (`frequent`, when the caller has already asked title_is_frequent)."""
     if is_postgres():
         return WorkOrder.title.ilike(f"%{escape_like(text)}%")
     if len(text) < 3:
         return WorkOrder.title.contains(text)
-    phrase = '"' + text.replace('"', '""') + '"'
+    if frequent is None:
+        frequent = title_is_frequent(text)
+    if frequent:
+        return WorkOrder.title.contains(text)
+    return WorkOrder.id.in_(
+        SQL(
+            "(SELECT rowid FROM work_order_search WHERE work_order_search MATCH ?)",
+            [title_phrase(text)],
+        )
+    )
+
+
+def among_first_title_matches(text, how_many):
+    """SQLite: the order is among the first `how_many` the title search index finds for
+    `text` (by id): a bounded sample of a frequent term's matches, to count from."""
+    return WorkOrder.id.in_(
+        SQL(
+            "(SELECT rowid FROM work_order_search WHERE work_order_search MATCH ? LIMIT ?)",
+            [title_phrase(text), how_many],
+        )
+    )
+
+
+def title_phrase(text):
+    """`text` as one FTS5 phrase."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def title_is_frequent(text):
+    """SQLite: whether more than FREQUENT_MATCHES titles contain `text` (three characters or
+    more), by a count of the search index's matches that stops there."""
+    if is_postgres() or len(text) < 3:
+        return False
     probe = db.execute_sql(
         "SELECT COUNT(*) FROM (SELECT rowid FROM work_order_search "
         "WHERE work_order_search MATCH ? LIMIT ?)",
-        (phrase, FREQUENT_MATCHES + 1),
+        (title_phrase(text), FREQUENT_MATCHES + 1),
     ).fetchone()[0]
-    if probe > FREQUENT_MATCHES:
-        return WorkOrder.title.contains(text)
-    return WorkOrder.id.in_(
-        SQL("(SELECT rowid FROM work_order_search WHERE work_order_search MATCH ?)", [phrase])
-    )
+    return probe > FREQUENT_MATCHES

@@ -21,4 +21,4 @@ def make_huey():
 
 huey = make_huey()
 
-from . import housekeeping, schedules  # noqa: E402,F401  (registers the tasks)
+from . import alerts, housekeeping, mail, reports, schedules  # noqa: E402,F401  (registers the tasks)

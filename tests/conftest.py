@@ -235,3 +235,51 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on a loopback port (aiosmtpd) that keeps what it receives."""
+    from bench.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def worker_app(app, monkeypatch):
+    """Tasks run in this process use the test app (its database and settings)."""
+    from tasks import housekeeping
+
+    monkeypatch.setattr(housekeeping, "_app", app)
+    return app
+
+
+@pytest.fixture
+def scene(make_location, make_client, make_project, make_asset, make_user):
+    """An organisation for alerts: a project's manager (on its team) and technician, a
+    manager limited to another location, a technician elsewhere, and a client user."""
+    from types import SimpleNamespace
+
+    location = make_location()
+    org = location.organisation_id
+    other_location = make_location(organisation=org)
+    client = make_client(location, name="Northgate Mall Ltd", email="facilities@northgate.example")
+    project = make_project(client)
+    other_project = make_project(make_client(location))
+    manager = make_user("manager", organisation=org, projects=[project], name="Maria Santos")
+    tech = make_user("technician", projects=[project], name="Tom Becker")
+    return SimpleNamespace(
+        org=org,
+        location=location,
+        client=client,
+        project=project,
+        asset=make_asset(project, tag="CH-2", name="Chiller 2"),
+        manager=manager,
+        tech=tech,
+        admin=make_user("admin", organisation=org, name="Alex Morgan"),
+        far_manager=make_user("manager", locations=[other_location], name="Dana Far"),
+        other_tech=make_user("technician", projects=[other_project], name="Sam Elsewhere"),
+        client_user=make_user("client", client=client, name="Claire Dubois"),
+    )

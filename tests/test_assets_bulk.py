@@ -354,7 +354,8 @@ def test_labels_for_an_asset_out_of_sight_are_404(site, login):
         browser = login(site["users"][role])
         response = browser.get(f"/assets/labels?ids={site['fan'].id}&ids={site['boiler'].id}")
         assert response.status_code == 404, role
-        assert b"<svg" not in response.data
+        assert b"label-sheet" not in response.data  # no sheet, not even the visible fan's label
+        assert site["fan"].tag.encode() not in response.data
         assert browser.get(f"/assets/labels?ids={site['foreign'].id}").status_code == 404
 
 

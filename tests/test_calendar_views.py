@@ -1,6 +1,6 @@
 """The calendar: days in the viewer's time zone (DST included), filters, who sees what,
-crowded days, forecast entries from the schedule engine's hook, and a constant number of
-queries however many orders there are."""
+crowded days, and a constant number of queries however many orders there are. (The
+forecast: test_calendar_forecast.py.)"""
 
 import datetime
 import re
@@ -9,7 +9,6 @@ import pytest
 from playhouse.test_utils import count_queries
 
 from models import Assignment, WorkOrder
-from views import calendar as cal
 
 HX = {"HX-Request": "true"}
 
@@ -268,47 +267,6 @@ def test_query_count_is_constant_as_orders_grow(client, auth, site):
                 asset=site["asset"] if hour % 3 == 0 else None,
             )
     assert queries() == few
-
-
-def test_forecast_entries_are_shown_dashed_and_labelled(client, auth, site, monkeypatch):
-    """The schedule engine's forecast arrives through the hook; objects or dicts."""
-
-    class Occurrence:
-        title = "Quarterly fire inspection"
-        due_at = datetime.datetime(2027, 6, 15, 8)
-        asset = site["asset"]
-        project = site["project"]
-        assignees = [site["tech"]]
-
-    seen = {}
-
-    def fake_forecast(user, start, end):
-        seen.update(user=user.id, start=start, end=end)
-        return [
-            Occurrence(),
-            {"title": "Yearly lift certificate", "due_at": datetime.datetime(2027, 6, 15, 9),
-             "project": site["bolt"], "asset": None, "assignees": []},
-        ]  # fmt: skip
-
-    monkeypatch.setattr(cal, "forecast_entries", fake_forecast)
-    make_order(site["project"], "Real order", datetime.datetime(2027, 6, 15, 7))
-    auth.login(site["manager"])
-    body = client.get("/calendar?date=2027-06-01").get_data(as_text=True)
-    assert seen["user"] == site["manager"].id
-    assert seen["start"] == datetime.datetime(2027, 5, 30, 22)  # Mon 31 May, 00:00 CEST
-    cell = day_cell(body, "Tuesday 15 June")
-    assert "Real order" in cell
-    assert re.search(r'class="cal-entry forecast"[^>]*>\s*<span class="flag">forecast</span>', cell)
-    assert "Quarterly fire inspection" in cell and "AHU-01" in cell
-    assert "Yearly lift certificate" in cell
-    only = client.get(f"/calendar?date=2027-06-01&project={site['project'].id}")
-    assert "Yearly lift certificate" not in only.get_data(as_text=True)
-    assert cal.forecast_entries is fake_forecast
-
-
-def test_hook_returns_nothing_until_the_schedule_engine_fills_it(site):
-    start = datetime.datetime(2027, 1, 1)
-    assert cal.forecast_entries(site["manager"], start, start + datetime.timedelta(days=30)) == []
 
 
 def test_calendar_is_in_the_main_nav(client, auth, site):

@@ -1,6 +1,6 @@
 """The demo's schedules: each kind exists, with a believable past of generated orders."""
 
-from models import Occurrence, Schedule, User, WorkOrder, db, demo_schedules
+from models import ForecastOccurrence, Occurrence, Schedule, User, WorkOrder, db, demo_schedules
 from models.demo import load_demo
 
 
@@ -23,3 +23,12 @@ def test_demo_schedules_have_a_past(app, monkeypatch):
     )
     assert completed > 10
     assert Schedule.select().where(Schedule.next_due_at.is_null(False)).count() >= 3
+    for schedule in made:  # the forecast starts at the next due time, after the history
+        schedule = Schedule.get_by_id(schedule.id)
+        first = (
+            ForecastOccurrence.select(ForecastOccurrence.due_at)
+            .where(ForecastOccurrence.schedule == schedule.id)
+            .order_by(ForecastOccurrence.due_at)
+            .scalar()
+        )
+        assert first == (None if schedule.trigger == "meter" else schedule.next_due_at)

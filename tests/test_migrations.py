@@ -39,6 +39,7 @@ DIALECT_SEARCH_INDEX = "asset_search_trgm"  # PostgreSQL pg_trgm
 # The work order list's indexes (migration 0009): partial and on expressions, which the
 # models cannot declare, and its search structures (FTS5 on SQLite, pg_trgm on PostgreSQL).
 LIST_INDEX_PREFIX = "wo_list_"
+REPORT_INDEX_PREFIX = "wo_report_"  # the reports' indexes (migration 0015), partial ones too
 WORK_ORDER_SEARCH_TABLE = "work_order_search"
 
 
@@ -58,7 +59,8 @@ def schema_diff(database):
     drops = [
         i
         for i in diff.drop_indexes
-        if i.name != DIALECT_SEARCH_INDEX and not i.name.startswith(LIST_INDEX_PREFIX)
+        if i.name != DIALECT_SEARCH_INDEX
+        and not i.name.startswith((LIST_INDEX_PREFIX, REPORT_INDEX_PREFIX))
     ]
     return diff._replace(drop_indexes=drops)
 
@@ -104,3 +106,32 @@ def test_downgrade_one_step_at_a_time(scratch_database):
 
 def test_postgres_is_used_when_asked(scratch_database):
     assert isinstance(scratch_database, PostgresqlDatabase) == bool(TEST_DATABASE_URL)
+
+
+def test_occurrence_deadlines_are_filled_in_from_the_site_zone(scratch_database):
+    """0020 gives existing occurrences the end of their due date at the site."""
+    import datetime as dt
+
+    from models import Asset, Client, Location, Occurrence, Organisation, Project, Schedule
+
+    database = scratch_database
+    migrations.upgrade(database)
+    with database.bind_ctx(MODELS):
+        org = Organisation.create(name="Org")
+        site = Location.create(organisation=org, name="Sydney", timezone="Australia/Sydney")
+        client = Client.create(organisation=org, location=site, name="Client")
+        project = Project.create(organisation=org, client=client, code="P", name="Project")
+        asset = Asset.create(organisation=org, project=project, tag="A-1", name="Pump")
+        schedule = Schedule.create(
+            organisation=org, location=site, client=client, project=project, asset=asset,
+            title="Service", start_date=dt.date(2025, 6, 1),
+        )  # fmt: skip
+        due = dt.datetime(2025, 6, 1, 22, 0)  # 08:00 on the 2nd in Sydney (UTC+10)
+        Occurrence.create(
+            organisation=org, schedule=schedule, asset=asset, key="2025-06-02", due_at=due,
+            deadline_at=due,
+        )  # fmt: skip
+    assert migrations.downgrade(database, steps=1) == ["0020_occurrence_deadline"]
+    migrations.upgrade(database)
+    with database.bind_ctx(MODELS):
+        assert Occurrence.get().deadline_at == dt.datetime(2025, 6, 2, 14, 0)  # midnight there

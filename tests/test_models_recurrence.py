@@ -63,6 +63,17 @@ def test_start_in_the_past_keeps_the_grid_and_end_stops_it():
     assert on_or_after(rule, D(2019, 1, 1)) == D(2020, 1, 1)  # never before the start
 
 
+def test_a_day_of_the_month_before_the_start_day_begins_the_month_after():
+    rule = Rule("month", 1, D(2025, 1, 10), month_day=5)
+    assert on_or_after(rule, D(2024, 12, 1)) == D(2025, 2, 5)
+    assert occurrences_between(rule, D(2025, 1, 1), D(2025, 3, 31)) == [
+        D(2025, 2, 5),
+        D(2025, 3, 5),
+    ]
+    late = Rule("month", 1, D(2025, 1, 10), month_day=31)
+    assert on_or_after(late, D(2025, 1, 1)) == D(2025, 1, 31)
+
+
 @pytest.mark.parametrize(
     "tz, before, on, after_",
     [

@@ -7,9 +7,15 @@ import threading
 import pytest
 
 from models import ChecklistItem, Meter, Occurrence, Procedure, Schedule, WorkOrder, db
-from models.generation import generate_now, refresh_waiting, run_pass
+from models.generation import (
+    generate_for,
+    generate_now,
+    refresh_waiting,
+    run_pass,
+    schedule_query,
+)
 from models.recurrence import due_at
-from models.schedule import ScheduleError, forecast
+from models.schedule import ScheduleError
 from models.schedule_commands import create_schedule, set_paused, update_schedule
 
 NOW = dt.datetime(2025, 6, 2, 6, 0)  # a Monday, 07:00 in London
@@ -165,7 +171,7 @@ def test_floating_counts_from_completion_and_waits_meanwhile(site):
     WorkOrder.update(status="completed", completed_at=dt.datetime(2025, 6, 20, 10)).where(
         WorkOrder.id == order.id
     ).execute()
-    assert refresh_waiting() == 1
+    assert refresh_waiting() == []  # resumed; a floating one creates at its next due
     assert Schedule.get_by_id(schedule.id).next_due_at == dt.datetime(2025, 7, 20, 7, 0)
 
 
@@ -177,6 +183,32 @@ def test_one_open_order_per_asset(site):
     WorkOrder.update(status="cancelled").execute()
     refresh_waiting()
     assert run_pass(NOW + dt.timedelta(days=3)) == 1
+
+
+def test_one_open_order_with_every_missed_occurrence_creates_them_one_at_a_time(site):
+    schedule = make_schedule(site, unit="day", one_open=True, missed_policy="all")
+    at(schedule, dt.date(2025, 5, 30))
+    assert run_pass(NOW + dt.timedelta(hours=2)) == 1
+    for expected in (dt.date(2025, 5, 31), dt.date(2025, 6, 1), dt.date(2025, 6, 2)):
+        WorkOrder.update(status="completed", completed_at=NOW).execute()
+        assert run_pass(NOW + dt.timedelta(hours=2)) == 1
+        assert Occurrence.select().order_by(Occurrence.id.desc()).get().key == str(expected)
+    WorkOrder.update(status="completed", completed_at=NOW).execute()
+    assert run_pass(NOW + dt.timedelta(hours=2)) == 0  # 3 June is not due yet
+
+
+@pytest.mark.parametrize("kind", [{"mode": "floating"}, {"one_open": True}])
+def test_a_worker_that_read_the_schedule_before_another_moved_it_changes_nothing(site, kind):
+    schedule = make_schedule(site, unit="week", **kind)
+    at(schedule, dt.date(2025, 6, 2))
+    stale = schedule_query().where(Schedule.id == schedule.id).get()
+    fresh = schedule_query().where(Schedule.id == schedule.id).get()
+    assert len(generate_for(fresh, NOW + dt.timedelta(hours=2))) == 1
+    assert generate_for(stale, NOW + dt.timedelta(hours=2)) == []  # lost the race
+    after = Schedule.get_by_id(schedule.id)
+    assert after.waiting and after.generate_at is None
+    assert after.last_order_id == WorkOrder.get().id
+    assert run_pass(NOW + dt.timedelta(days=30)) == 0  # waits for the open order
 
 
 def test_meter_reading_past_two_thresholds_makes_one_order(site):
@@ -211,16 +243,6 @@ def test_bad_schedules_are_refused(site, make_asset):
         make_schedule(site, trigger="meter", meter=other, meter_interval=10)
     assert error.value.field == "meter"
     assert Schedule.select().count() == 0
-
-
-def test_forecast_lists_ungenerated_occurrences_visible_to_the_user(site, make_user):
-    schedule = make_schedule(site, unit="week", interval=1)
-    first = Schedule.get_by_id(schedule.id).next_due_at
-    found = forecast(site.tech, first, first + dt.timedelta(days=28))
-    assert [f.due_at for f in found] == [first + dt.timedelta(weeks=n) for n in range(4)]
-    assert found[0].asset.id == site.asset.id and found[0].schedule.id == schedule.id
-    outsider = make_user("technician", organisation=site.project.organisation_id)
-    assert forecast(outsider, first, first + dt.timedelta(days=28)) == []
 
 
 def test_two_workers_racing_make_one_order_per_occurrence(site, make_asset):

@@ -1,6 +1,7 @@
 """Schedule pages: who may see and change them, errors at the field, generate and pause."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -166,3 +167,63 @@ def test_list_partial_for_htmx(client, auth, site):
     response = client.get("/schedules?q=Quarterly", headers={"HX-Request": "true"})
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in body and "Quarterly check" in body
+
+
+def test_the_form_offers_every_option_of_a_schedule(client, auth, site):
+    auth.login(site.manager)
+    page = client.get(f"/schedules/new?asset={site.asset.id}").get_data(as_text=True)
+    for label in (
+        "Title", "Asset tag", "Or every asset of this category in the project", "Triggered",
+        "Every", "Unit", "On weekdays (weekly)", "Day of the month (monthly)", "Counting",
+        "Due at (site time)", "First day", "Last day", "Meter", "Every (meter units)",
+        "Lead time (days)", "After downtime", "At most one open order per asset", "Checklist",
+        "Priority", "Estimated hours", "Assign to", "The client signs on completion",
+    ):  # fmt: skip
+        assert re.search(rf">\s*{re.escape(label)}", page), label
+    for choice in ("days", "weeks", "months", "years", "Fixed calendar",
+                   "From the last completion", "whichever comes first",
+                   "Create every missed occurrence", "Create only the latest"):  # fmt: skip
+        assert choice in page, choice
+
+
+def test_meter_choices_follow_the_asset_tag(client, auth, site, make_asset):
+    meter = Meter.create_for(site.manager, site.asset, name="Runtime", unit="h")
+    hidden = make_asset()  # another organisation
+    Meter.create_for(site.manager, hidden, name="Hidden meter", unit="h")
+    auth.login(site.manager)
+    response = client.get(
+        f"/schedules/meters?asset_tag={site.asset.tag}", headers={"HX-Request": "true"}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in body and 'id="meter_field"' in body
+    assert f'value="{meter.id}"' in body and "Runtime (h)" in body
+    other = client.get(f"/schedules/meters?asset_tag={hidden.tag}").get_data(as_text=True)
+    assert "Hidden meter" not in other
+    auth.logout()
+    auth.login(site.tech)
+    assert client.get(f"/schedules/meters?asset_tag={site.asset.tag}").status_code == 403
+
+
+def test_a_group_of_a_category_nobody_has_is_refused_at_the_field(client, auth, site):
+    auth.login(site.manager)
+    response = client.post("/schedules/new", data=form(site, asset_tag="", category="ACU"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="category-error"' in body
+    assert "has the category “ACU”" in body and "Its categories: AHU." in body
+    assert Schedule.select().count() == 0
+    ok = client.post("/schedules/new", data=form(site, asset_tag="", category="AHU"))
+    assert ok.status_code == 302 and Schedule.get().category == "AHU"
+
+
+def test_a_limited_manager_cannot_schedule_an_asset_outside_their_locations(
+    client, auth, site, make_user, make_location, make_client, make_project
+):
+    theirs = make_location(organisation=site.project.organisation)
+    own_project = make_project(client=make_client(location=theirs))
+    limited = make_user("manager", organisation=site.project.organisation_id, locations=[theirs])
+    auth.login(limited)
+    response = client.post("/schedules/new", data=form(site, project_id=str(own_project.id)))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="asset_tag-error"' in body
+    assert "No asset with this tag that you can see." in body
+    assert Schedule.select().count() == 0

@@ -25,11 +25,15 @@ def test_home_counts_open_overdue_and_mine(client, auth, make_project, make_user
     def tile(label):
         return re.search(rf"<strong[^>]*>([\d,]+)</strong><span>{label}</span>", page).group(1)
 
-    assert (tile("Open work assigned to me"), tile("Open work orders"), tile("Overdue")) == (
-        "1",
-        "2",
-        "1",
-    )
+    # The technician's own day (issue 7's dashboard): only work assigned to them counts.
+    assert (
+        tile("Overdue, assigned to you"),
+        tile("Due later today"),
+        tile("In progress"),
+    ) == ("1", "0", "0")
+    auth.login(manager)
+    page = client.get("/").get_data(as_text=True)
+    assert (tile("Open work orders"), tile("Overdue")) == ("2", "1")
 
 
 def test_asset_page_lists_open_work_first_then_finished(client, auth, make_asset, make_user):

@@ -28,6 +28,9 @@ def register_views(app: Flask):
     register_template_helpers(app)
 
     from . import (
+        actions,
+        admin_outbox,
+        alert_settings,  # noqa: F401  (preferences and unsubscribe, on the notifications bp)
         assets,
         auth,
         browse,
@@ -37,8 +40,10 @@ def register_views(app: Flask):
         clients,
         home,
         locations,
+        notifications,
         procedures,
         projects,
+        reports,
         schedules,
         work_orders,
     )
@@ -49,6 +54,11 @@ def register_views(app: Flask):
     app.register_blueprint(schedules.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(calendar_feed.bp)
+    app.register_blueprint(admin_outbox.bp)
+    app.register_blueprint(reports.bp)
+    reports.deliveries.register(app)  # scheduled reports render with this app
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(actions.bp)
     cli.register(app)
 
     from app import login_manager

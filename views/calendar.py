@@ -2,33 +2,33 @@
 technician's weekly load for managers. Printable, and usable without JavaScript.
 
 A page costs a constant number of queries whatever the number of orders: the days' UTC
-bounds are worked out here (so daylight-saving days are 23 or 25 hours long) and sent as
-one CASE expression; the database numbers each day's orders and counts them in the same
-window query, and only the first few of a day come back.
+bounds are worked out here (so daylight-saving days are 23 or 25 hours long); each day's
+first orders and its count (up to ORDER_CAP) are one capped index range read per day, all
+in one statement, and the weekly workload groups by the weeks' bounds in one CASE.
 """
 
-import bisect
 import datetime
 from dataclasses import dataclass, field
 
 from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
-from peewee import JOIN, SQL, Case, Select, fn
+from peewee import JOIN, SQL, Case, fn
 
-from models import Asset, Assignment, Client, Location, Project, User, WorkOrder
+from models import Asset, Assignment, User, WorkOrder
+from models.calendar_days import first_per_period, tally
 from models.clock import local_day_bounds, zone
 from models.visibility import visible
 from models.work_order import STATUS_LABELS, STATUSES
 
-from .calendar_forecast import ForecastEntry, forecast_entries
+from .calendar_forecast import ForecastDay, forecast_days
 from .listing import id_arg
 from .rendering import render, url_with
-from .work_orders.dispatch import visible_people
+from .work_orders.dispatch import filter_options as dispatch_filter_options
 
 bp = Blueprint("calendar", __name__)
 
 SHOWN_PER_DAY = {"month": 4, "week": 12}  # the rest of a crowded day is one "+N more" link
-FORECAST_PER_DAY = 3
+ORDER_CAP = 100  # a day's orders are counted up to this ("+96+ more" beyond)
 FIRST_YEAR, LAST_YEAR = 1970, 2200  # dates outside are refused (and would overflow)
 SHOWN_STATUSES = tuple(s for s in STATUSES if s != "cancelled")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -41,12 +41,16 @@ class Day:
     is_today: bool
     orders: list = field(default_factory=list)
     total: int = 0
-    forecast: list = field(default_factory=list)
+    forecast: ForecastDay = field(default_factory=ForecastDay)
     more_url: str = ""
 
     @property
     def more(self):
         return self.total - len(self.orders)
+
+    @property
+    def capped(self):
+        return self.total >= ORDER_CAP
 
 
 def _today(tz):
@@ -131,37 +135,17 @@ def _bucket(bounds, lo=0, hi=None):
                 _bucket(bounds, mid, hi))  # fmt: skip
 
 
-def day_orders(query, bounds, cap):
-    """The first `cap` orders of each day, each with its day's index and total, in two
-    queries: the day is worked out once per order in the innermost select (which the
-    status/due_at indexes serve), numbered and counted per day around it; then only the
-    rows shown are read by id. (Joined in one query, PostgreSQL cannot know that few rows
-    pass the numbering and scans the whole table to hash-join them.)"""
-    dated = (
-        query.select(
-            WorkOrder.id.alias("wid"), WorkOrder.due_at.alias("due"), _bucket(bounds).alias("day")
-        )
-        .where(WorkOrder.due_at >= bounds[0], WorkOrder.due_at < bounds[-1])
-        .alias("dated")
-    )
-    day = dated.c.day
-    numbered = dated.select_from(
-        dated.c.wid,
-        day,
-        fn.ROW_NUMBER().over(partition_by=[day], order_by=[dated.c.due, dated.c.wid]).alias("rn"),
-        fn.COUNT(SQL("*")).over(partition_by=[day]).alias("day_total"),
-    ).alias("numbered")
-    shown = {
-        wid: (day_index, total)
-        for wid, day_index, total in Select(
-            [numbered], [numbered.c.wid, numbered.c.day, numbered.c.day_total]
-        )
-        .where(numbered.c.rn <= cap)
-        .bind(WorkOrder._meta.database)
-        .tuples()
-    }
-    if not shown:
-        return []
+def day_orders(query, bounds, shown):
+    """The first `shown` orders of each day (by due time) and each day's count up to
+    ORDER_CAP, in two queries: one capped range read per day (models/calendar_days.py), then the
+    shown rows by id."""
+    rows = first_per_period(
+        query.select(WorkOrder.id, WorkOrder.due_at), WorkOrder.due_at, WorkOrder.id, bounds,
+        ORDER_CAP,
+    )  # fmt: skip
+    first, counts = tally(rows, len(bounds) - 1, shown)
+    if not first:
+        return [], counts
     orders = list(
         WorkOrder.select(
             WorkOrder.id,
@@ -173,13 +157,13 @@ def day_orders(query, bounds, cap):
             Asset.tag.alias("asset_tag"),
         )
         .join_from(WorkOrder, Asset, JOIN.LEFT_OUTER, on=(WorkOrder.asset == Asset.id))
-        .where(WorkOrder.id.in_(list(shown)))
+        .where(WorkOrder.id.in_(list(first)))
         .order_by(WorkOrder.due_at, WorkOrder.id)
         .objects()
     )
     for order in orders:
-        order.day, order.day_total = shown[order.id]
-    return orders
+        order.day = first[order.id]
+    return orders, counts
 
 
 def workload(query, week_bounds, filters):
@@ -234,18 +218,19 @@ def day_bounds(first, last, tz):
     return dates, [local_day_bounds(d, tz)[0] for d in dates] + [local_day_bounds(last, tz)[1]]
 
 
-def build_days(dates, bounds, tz, month, orders, forecast, filters):
-    """The grid's days with their orders and forecast entries; `month` (a number, or None
-    for the week view) greys out the days of the months around it."""
+def build_days(dates, tz, month, orders, forecast, filters):
+    """The grid's days with their orders (day_orders' orders and counts) and forecast (a
+    ForecastDay per day); `month` (a number, or None for the week view) greys out the days
+    of the months around it."""
     today = _today(tz)
     days = [Day(d, month is None or d.month == month, d == today) for d in dates]
+    orders, counts = orders
     for order in orders:
         days[order.day].orders.append(order)
-        days[order.day].total = order.day_total
-    for entry in forecast:
-        index = bisect.bisect_right(bounds, entry.due_at) - 1
-        if 0 <= index < len(days) and entry.matches(filters):
-            days[index].forecast.append(entry)
+    for day, count in zip(days, counts, strict=True):
+        day.total = count
+    for day, planned in zip(days, forecast, strict=True):
+        day.forecast = planned
     for day in days:
         if day.more:
             day.more_url = _more_url(day.date, filters)
@@ -273,16 +258,16 @@ def _navigation(view, anchor, first):
     }
 
 
-def filter_options(user):
-    def pairs(model, label, *fields):
-        rows = visible(model, user, model.id, *fields).order_by(fields[0])
-        return [(r.id, label(r)) for r in rows]
-
+def filter_options(filters):
+    """The dropdowns, as the work order list reads them: one query, and the projects of the
+    chosen client or location (or all, up to 500) rather than 2,000 options a page."""
+    options = dispatch_filter_options(filters)
     return {
-        "locations": pairs(Location, lambda r: r.name, Location.name),
-        "clients": pairs(Client, lambda r: r.name, Client.name),
-        "projects": pairs(Project, lambda r: f"{r.code} {r.name}", Project.code, Project.name),
-        "technicians": [(u.id, u.name) for u in visible_people()],
+        "locations": options["locations"],
+        "clients": options["clients"],
+        "projects": options["projects"],
+        "more_projects": options["more_projects"],
+        "technicians": [(i, name) for i, name in options["assignees"] if isinstance(i, int)],
     }
 
 
@@ -297,11 +282,9 @@ def index():
     dates, bounds = day_bounds(first, last, tz)
     query = calendar_orders(current_user, filters)
     orders = day_orders(query, bounds, SHOWN_PER_DAY[view])
-    forecast = [
-        ForecastEntry.of(item) for item in forecast_entries(current_user, bounds[0], bounds[-1])
-    ]
+    forecast = forecast_days(current_user, bounds, filters)
     month = anchor.month if view == "month" else None
-    days = build_days(dates, bounds, tz, month, orders, forecast, filters)
+    days = build_days(dates, tz, month, orders, forecast, filters)
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     load = None
     if current_user.is_manager:
@@ -316,10 +299,9 @@ def index():
         nav=_navigation(view, anchor, first),
         filters=filters,
         technician_arg=request.args.get("technician", ""),
-        options=filter_options(current_user),
+        options=filter_options(filters),
         workload=load,
         notices=notices,
         tz=tz,
         status_labels=STATUS_LABELS,
-        forecast_per_day=FORECAST_PER_DAY,
     )

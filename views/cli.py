@@ -14,6 +14,7 @@ import migrations
 from models import Organisation, User, db
 from models.base import refresh_statistics
 from models.demo import DEMO_PASSWORD, DEMO_USERS, demo_loaded, load_demo
+from models.forecast import extend_forecast
 from models.storage import get_storage
 
 
@@ -26,6 +27,19 @@ def register(app):
     app.cli.add_command(create_org)
     app.cli.add_command(demo_command)
     app.cli.add_command(serve)
+    app.cli.add_command(forecast_command)
+
+
+FORECAST_MIGRATION = "0017_forecast"
+
+
+def _upgrade():
+    """Apply pending migrations; the one that adds the forecast table also fills it, so the
+    calendar shows existing schedules' forecast at once."""
+    applied = migrations.upgrade(db.obj)
+    if FORECAST_MIGRATION in applied:
+        extend_forecast()
+    return applied
 
 
 @click.group("db", help="Apply, revert and list schema migrations.")
@@ -37,7 +51,7 @@ def db_group():
 def db_upgrade():
     """Apply every pending migration."""
     with db.connection_context():
-        applied = migrations.upgrade(db.obj)
+        applied = _upgrade()
         refresh_statistics(db.obj)
     click.echo("\n".join(f"applied {n}" for n in applied) or "Already up to date.")
 
@@ -91,6 +105,16 @@ def demo_command():
     click.echo("Demo data loaded.")
 
 
+@click.command("forecast")
+@with_appcontext
+def forecast_command():
+    """Build the calendar's forecast of schedules that have none and extend every schedule's
+    to the horizon (what the periodic task does every hour)."""
+    with db.connection_context():
+        added = extend_forecast()
+    click.echo(f"{added:,} forecast occurrences added.")
+
+
 @click.command("serve")
 @with_appcontext
 @click.option("--host", default="127.0.0.1")
@@ -98,7 +122,7 @@ def demo_command():
 def serve(host, port):
     """Migrate, load the demo on first start, then run web server, worker and scheduler."""
     with db.connection_context():
-        migrations.upgrade(db.obj)
+        _upgrade()
         if not User.select().exists():
             click.echo("First start: loading demo data...")
             load_demo(storage=_storage())

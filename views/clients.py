@@ -15,7 +15,7 @@ from .saving import archive_or_restore, save_form
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 SORTS = {"name": Client.name, "location": Location.name, "contact": Client.contact_name}
-FIELDS = ("name", "contact_name", "email", "phone", "address")
+FIELDS = ("name", "contact_name", "email", "phone", "address", "completion_alerts")
 
 
 def _location_choices():

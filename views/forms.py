@@ -124,6 +124,14 @@ class ClientForm(FettleForm):
     )
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
     address = TextAreaField("Address", validators=[Optional(), Length(max=2000)])
+    completion_alerts = BooleanField(
+        "Tell the client when work is completed",
+        description="An email to the contact address, and an alert to the client's users.",
+    )
+
+    def validate_completion_alerts(self, field):
+        if field.data and not self.email.data:
+            raise ValidationError("Enter the client's email address to tell them.")
 
 
 class ProjectForm(FettleForm):

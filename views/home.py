@@ -1,56 +1,84 @@
-"""The home page: where each person starts, with counts of what they can see."""
+"""The home page: each person's dashboard. Managers see the state of the work they run,
+technicians their own day, client users their own figures; every number links to the list
+(or report) behind it."""
+
+import datetime
 
 from flask import Blueprint
 from flask_login import current_user, login_required
 from peewee import SQL, fn
 
-from models import Asset, Assignment, Client, Location, Project, WorkOrder, utcnow
+from models import Asset, Client, Location, Project, utcnow
+from models.clock import local_day_bounds, utc_to_local
+from models.compliance import pm_compliance
+from models.dashboard import assets_down, client_kpis, my_day, open_counts, workload
 from models.visibility import visible
-from models.work_order import due_before, is_open
 
 from .rendering import render
 
 bp = Blueprint("home", __name__)
+PM_DAYS = 30
 
 
 @bp.route("/")
 @login_required
 def index():
-    """Counts of the user's locations, clients, projects and assets, and assets not running."""
-    counts = {
-        model.__name__.lower(): visible(model, current_user, fn.COUNT(SQL("*"))).scalar()
-        for model in (Location, Client, Project, Asset)
+    """The dashboard of the signed-in person's role."""
+    now = utcnow()
+    tz = current_user.timezone or "UTC"
+    today = utc_to_local(now, tz).date()
+    monday = today - datetime.timedelta(days=today.weekday())
+    sunday = monday + datetime.timedelta(days=6)
+    week = (local_day_bounds(monday, tz)[0], local_day_bounds(sunday, tz)[1])
+    context = {
+        "today": today,
+        "monday": monday,
+        "sunday": sunday,
+        "role": current_user.role,
+        "counts": _hierarchy_counts(),
+        "attention": _attention(),
     }
-    # One short index walk per status (down first), not a sort of every live asset.
-    attention = []
+    if current_user.role == "technician":
+        counts, rows, done = my_day(current_user, now, local_day_bounds(today, tz))
+        context.update(mine=counts, today_rows=rows, done_today=done, tz=tz)
+    else:
+        context["work"] = open_counts(current_user, now, week)
+        context["down"] = assets_down(current_user)
+    if current_user.role in ("admin", "manager"):
+        since = today - datetime.timedelta(days=PM_DAYS)
+        context.update(
+            pm=pm_compliance(current_user, now - datetime.timedelta(days=PM_DAYS), now),
+            pm_since=since,
+            workload=workload(current_user, now),  # (loads, counted at)
+        )
+    if current_user.role == "client":
+        kpis = client_kpis(current_user, now)
+        context.update(
+            kpis=kpis,
+            pm=pm_compliance(current_user, now - datetime.timedelta(days=kpis["days"]), now),
+            kpi_from=today - datetime.timedelta(days=kpis["days"]),
+        )
+    return render("home/index.html", **context)
+
+
+def _attention(limit=10):
+    """Assets down, then degraded: one short index walk per status, not a sort of every
+    live asset."""
+    found = []
     for status in ("down", "degraded"):
-        attention += list(
+        found += list(
             visible(Asset, current_user)
             .where(Asset.status == status)
             .order_by(Asset.name)
-            .limit(10 - len(attention))
+            .limit(limit - len(found))
         )
-        if len(attention) >= 10:
+        if len(found) >= limit:
             break
-    return render("home/index.html", counts=counts, attention=attention, work=_open_work())
+    return found
 
 
-def _open_work():
-    """Open, overdue and (for people who do the work) assigned-to-me orders: counts on the
-    open work's partial indexes (migration 0009)."""
-    active = visible(WorkOrder, current_user, fn.COUNT(SQL("*"))).where(is_open())
-    work = {
-        "active": active.scalar(),
-        "overdue": active.where(due_before(utcnow())).scalar(),
+def _hierarchy_counts():
+    return {
+        model.__name__.lower(): visible(model, current_user, fn.COUNT(SQL("*"))).scalar()
+        for model in (Location, Client, Project, Asset)
     }
-    if current_user.role == "technician":
-        # EXISTS: walk the few hundred open orders of the person's projects, not every order
-        # ever assigned to them (thousands, each looked up).
-        work["mine"] = active.where(
-            fn.EXISTS(
-                Assignment.select(SQL("1")).where(
-                    Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
-                )
-            )
-        ).scalar()
-    return work

@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass, field
 
 from flask import request
-from peewee import SQL, fn
+from peewee import SQL, Ordering, fn
 
 PER_PAGE_CHOICES = (25, 50, 100)
 FROM_END_ROWS = 10_000  # lists this long read their later pages from the end (see paginate)
@@ -62,17 +62,21 @@ def paginate(
     sort_joins=None,
     count_limit=None,
     null_flags=False,
+    sort_limit=None,
+    count=None,
     sort_matches=False,
 ):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
     `sorts` maps a sort name to its column; the row id breaks ties so paging is stable.
     `search` turns the search text into a condition (else `search_fields` are scanned).
-    `joins` adds the joins for the `display` columns: the count runs without them, and the
-    page's ids are picked before joining, so a deep page does not drag joins through its
+    `display` (columns) makes the page's ids picked first, in an index-only walk through
+    the offset, and then its rows read by id. `joins` adds the joins for the `display`
+    columns: the count runs without them, and a deep page does not drag joins through its
     offset (two queries whatever the page size: the count and the rows). `sort_joins(query,
     model)`, when given, adds just the join a sort by a column of `model` needs to pick the
-    ids (the other joins would only slow the walk through the offset).
+    ids (the other joins would only slow the walk through the offset); without `joins`, the
+    rows are read with that join alone.
     Sorts named in `nulls_last` put empty values last both ways, on both databases (a due
     date: undated work after dated work).
     Unknown sorts and out-of-range pages fall back to something sensible, never an error.
@@ -83,6 +87,14 @@ def paginate(
     (column IS NULL, column), or backwards by (column IS NOT NULL DESC, column DESC), which
     indexes on those expressions serve on both databases (SQLite cannot read an index for
     NULLS LAST).
+
+    `sort_limit` (with `count_limit` and `display`): count up to this many instead, and
+    when no more rows than that match, pick the page by sorting the matching rows apart
+    (sorted_apart) rather than walking the sort column's index past the rows that do not
+    match. For a scope that is a small part of the table (a technician's projects, a
+    client), whose rows an index of the scope reads alone.
+
+    `count(query, limit)`, when given, counts instead of count_rows (same contract).
 
     `sort_matches` (with `count_limit`): when fewer rows match than the limit, the page is
     picked by sorting the matching rows (`ORDER BY COALESCE(column, column)`, which no index
@@ -117,7 +129,11 @@ def paginate(
     per_page = _int_arg("per_page", PER_PAGE_CHOICES[0])
     if per_page not in PER_PAGE_CHOICES:
         per_page = PER_PAGE_CHOICES[0]
-    total, capped = _count(query, count_limit)
+    reach = max(count_limit, sort_limit or 0) if count_limit is not None else None
+    found = (count or count_rows)(query, reach)
+    capped = count_limit is not None and found > count_limit
+    total = count_limit if capped else found
+    apart = sort_limit is not None and found <= sort_limit
     if sort_matches and not capped:
         column = fn.COALESCE(column, column)  # the same values, but no index walks them
     order, backwards = _orders(model, column, sort.startswith("-"), key in nulls_last, null_flags)
@@ -143,16 +159,21 @@ def paginate(
     limit = max(0, min(per_page, total - offset))
     from_end = not capped and total > FROM_END_ROWS and offset > total - offset - limit
     window = (backwards, total - offset - limit) if from_end else (order, offset)
-    if joins is None:
+    if not display:
         rows = list(query.order_by(*window[0]).limit(limit or per_page).offset(window[1]))
         if from_end:
             rows.reverse()
     else:
-        picker = query.select(model.id)
+        picker, shown = query.select(model.id), model.select(*display)
+        if joins is not None:
+            shown = joins(shown)
         if sort_model is not model:
             picker = sort_joins(picker, sort_model) if sort_joins else joins(picker)
-        ids = picker.order_by(*window[0]).limit(limit or per_page).offset(window[1])
-        rows = list(joins(model.select(*display)).where(model.id.in_(ids)).order_by(*order))
+            if joins is None:  # the rows are sorted again, by the joined column
+                shown = sort_joins(shown, sort_model)
+        picker = sorted_apart(picker, window[0]) if apart else picker.order_by(*window[0])
+        ids = picker.limit(limit or per_page).offset(window[1])
+        rows = list(shown.where(model.id.in_(ids)).order_by(*order))
     return Page(rows, total, page, per_page, sort, q, filters or {}, notices, capped)
 
 
@@ -170,17 +191,33 @@ def _orders(model, column, descending, nulls_last, null_flags):
     return (column.asc(nulls=last), model.id), (column.desc(nulls=first), model.id.desc())
 
 
-def _count(query, limit):
-    """(rows matching, whether there were more than `limit`); counts at most limit + 1."""
+def sorted_apart(picker, order):
+    """`picker` (a query of ids) ordered by `order`, with the matching rows and their sort
+    keys read in a subquery and sorted outside it. Its OFFSET 0 keeps either database from
+    turning the ORDER BY ... LIMIT into a walk along the sort column's index (neither
+    flattens a subquery with an OFFSET): it reads the rows that match through the index
+    best for the filters, then sorts them."""
+    model = picker.model
+    terms = [term if isinstance(term, Ordering) else term.asc() for term in order]
+    keys = [term.node.alias(f"key_{i}") for i, term in enumerate(terms)]
+    matching = picker.select(model.id.alias("picked"), *keys).offset(0).alias("matching")
+    outer = [
+        Ordering(getattr(matching.c, f"key_{i}"), term.direction, nulls=term.nulls)
+        for i, term in enumerate(terms)
+    ]
+    return model.select(matching.c.picked).from_(matching).order_by(*outer)
+
+
+def count_rows(query, limit):
+    """The rows matching, counted to limit + 1 at most (a count over `limit` means "more")."""
     query = query.order_by()
     if limit is None:
-        return query.select(fn.COUNT(SQL("*"))).scalar() or 0, False
-    found = (
+        return query.select(fn.COUNT(SQL("*"))).scalar() or 0
+    return (
         query.model.select(fn.COUNT(SQL("*")))
         .from_(query.select(SQL("1")).limit(limit + 1).alias("capped"))
         .scalar()
     )
-    return (limit, True) if found > limit else (found, False)
 
 
 def choice_arg(name, allowed):

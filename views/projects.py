@@ -4,14 +4,24 @@ from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 from peewee import fn
 
-from models import PROJECT_STATUSES, Asset, Client, Project, ProjectMember, User, WorkOrder
+from models import (
+    PROJECT_STATUSES,
+    Asset,
+    Client,
+    Project,
+    ProjectMember,
+    Schedule,
+    User,
+    WorkOrder,
+)
 from models.visibility import can_manage, visible
 from models.work_order import OPEN_STATUSES
 
 from .access import manageable_or_404, manager_required, visible_or_404
+from .compliance import compliance_context, worst_schedules
 from .forms import ProjectForm, as_choices, labelled
 from .listing import choice_arg, id_arg, paginate
-from .rendering import render
+from .rendering import is_htmx, render
 from .saving import archive_or_restore, save_form
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -69,8 +79,12 @@ def index():
 @bp.route("/<id:project_id>")
 @login_required
 def show(project_id):
-    """A project: its assets (top level first) and the people on it."""
+    """A project: its assets (top level first), open work, PM compliance over a period
+    (with its least compliant schedules) and the people on it."""
     project = visible_or_404(Project, project_id)
+    compliance = _compliance(project)
+    if is_htmx():  # the period selector swaps the compliance card only
+        return render("projects/show.html", "compliance", project=project, **compliance)
     assets = (
         visible(Asset, current_user)
         .where(Asset.project == project.id)
@@ -101,7 +115,22 @@ def show(project_id):
         asset_count=asset_count,
         members=list(members),
         can_edit=can_manage(current_user, project),
+        **compliance,
     )
+
+
+def _compliance(project):
+    context = compliance_context(current_user, project=project.id)
+    worst = worst_schedules(current_user, project.id)
+    titles = dict(
+        Schedule.select(Schedule.id, Schedule.title)
+        .where(Schedule.id.in_([sid for sid, _ in worst]))
+        .tuples()
+        if worst
+        else ()
+    )
+    context["worst"] = [(sid, titles.get(sid, "?"), c) for sid, c in worst]
+    return context
 
 
 def _build(form):

@@ -21,9 +21,10 @@ from models.visibility import can_manage, get_visible, visible
 from models.work_order import STATUS_LABELS
 
 from .access import manager_required, visible_or_404
+from .compliance import compliance_context
 from .forms import as_choices
 from .listing import choice_arg, id_arg, paginate
-from .rendering import render
+from .rendering import is_htmx, render
 from .schedule_forms import ScheduleForm
 from .work_orders.orders import project_team
 
@@ -101,9 +102,13 @@ def _places(rows):
 @bp.route("/schedules/<id:schedule_id>")
 @login_required
 def show(schedule_id):
-    """A schedule: its rule, the next occurrences, the orders it made, and its controls."""
+    """A schedule: its rule, the next occurrences, the orders it made, its PM compliance
+    over a period, and its controls."""
     schedule = schedule_or_404(schedule_id)
-    return render("schedules/show.html", **_show_context(schedule))
+    context = compliance_context(current_user, schedule=schedule.id)
+    if is_htmx():  # the period selector swaps the compliance card only
+        return render("schedules/show.html", "compliance", tz=schedule.location.timezone, **context)
+    return render("schedules/show.html", **_show_context(schedule), **context)
 
 
 def _show_context(schedule):
@@ -146,6 +151,24 @@ def _show_context(schedule):
     )
 
 
+@bp.route("/schedules/meters")
+@manager_required
+def meters():
+    """The meter choices for the asset tag typed in the form, swapped in by htmx when the
+    tag changes (without JavaScript, they come with the form's next render)."""
+    form = ScheduleForm(formdata=None)
+    tag = request.args.get("asset_tag", "").strip()
+    asset = visible(Asset, current_user).where(Asset.tag == tag).first() if tag else None
+    _meter_choices(form, asset)
+    return render("schedules/form.html", "meter_field", form=form)
+
+
+def _meter_choices(form, asset):
+    meters = visible(Meter, current_user, Meter.id, Meter.name, Meter.unit)
+    meters = meters.where(Meter.asset == asset.id) if asset else meters.limit(0)
+    form.meter_id.choices = as_choices([(0, "None"), *((m.id, str(m)) for m in meters)])
+
+
 def _choices(form, project_id, asset):
     form.project_id.choices = as_choices(
         (p.id, f"{p.code} {p.name}")
@@ -154,9 +177,7 @@ def _choices(form, project_id, asset):
         .order_by(Project.code)
     )
     form.procedure_id.choices = as_choices([(0, "None"), *Procedure.choices_for(current_user)])
-    meters = visible(Meter, current_user, Meter.id, Meter.name, Meter.unit)
-    meters = meters.where(Meter.asset == asset.id) if asset else meters.limit(0)
-    form.meter_id.choices = as_choices([(0, "None"), *((m.id, str(m)) for m in meters)])
+    _meter_choices(form, asset)
     form.assignee_ids.choices = as_choices((u.id, u.name) for u in project_team(project_id))
 
 
@@ -172,6 +193,8 @@ def _read(form):
         if asset.project_id != project.id:
             form.asset_tag.errors.append(f"{asset.tag} is in another project.")
             return None
+    if not asset and form.category.data and not _category_ok(form, project):
+        return None
     meter = get_visible(Meter, current_user, form.meter_id.data) if form.meter_id.data else None
     if form.meter_id.data and meter is None:
         form.meter_id.errors.append("Choose one of the asset's meters.")
@@ -195,6 +218,22 @@ def _read(form):
                  "priority", "estimated_hours", "requires_signature"):  # fmt: skip
         data[name] = form[name].data
     return data, [team[i] for i in sorted(set(form.assignee_ids.data or []))]
+
+
+def _category_ok(form, project):
+    """A group needs at least one live asset of its category in the project: a typo would
+    otherwise make a schedule that never creates anything."""
+    live = Asset.select(Asset.category).where(
+        Asset.project == project.id, Asset.archived_at.is_null(), Asset.status != "retired"
+    )
+    if live.where(Asset.category == form.category.data).exists():
+        return True
+    names = sorted({c for (c,) in live.distinct().tuples() if c})[:12]
+    message = f"No live asset in {project.code} has the category “{form.category.data}”."
+    if names:
+        message += " Its categories: " + ", ".join(names) + "."
+    form.category.errors.append(message)
+    return False
 
 
 def _save(form, schedule=None):

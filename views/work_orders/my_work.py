@@ -5,7 +5,7 @@ import datetime
 
 from flask import url_for
 from flask_login import current_user, login_required
-from peewee import SQL, Case, fn
+from peewee import SQL, fn
 
 from models import Assignment, WorkOrder
 from models.clock import local_day_bounds, zone
@@ -14,11 +14,13 @@ from models.work_order import STATUS_LABELS, is_open
 
 from ..rendering import render
 from . import bp
-from .dispatch import PRIORITY_RANK, ROW_FIELDS, with_names
+from .dispatch import PRIORITY_RANK
+from .rows import read_picks, with_names
 
 UPCOMING_DAYS = 14
 PER_SECTION = 10
 RECENT_DAYS = 7
+SECTIONS = ("overdue", "today", "upcoming", "unscheduled")
 
 
 @bp.route("/my-work")
@@ -38,25 +40,24 @@ def my_work():
             Assignment.work_order == WorkOrder.id, Assignment.user == current_user.id
         )
     )
-    mine = visible(WorkOrder, current_user, *ROW_FIELDS).where(assigned)
-    sections = {
-        "overdue": WorkOrder.due_at < now,
-        "today": (WorkOrder.due_at >= now) & (WorkOrder.due_at < day_end),
-        "upcoming": (WorkOrder.due_at >= day_end) & (WorkOrder.due_at < horizon),
-        "unscheduled": WorkOrder.due_at.is_null(),
-    }
+    mine = visible(WorkOrder, current_user).where(assigned)
+    ids = _open_by_section(mine, now, day_end, horizon)
     # A phone shows the first few of each section; the rest are one tap away in the list.
-    groups = {
-        key: list(
-            with_names(mine.where(is_open(), condition))
-            .order_by(WorkOrder.due_at, PRIORITY_RANK.desc(), WorkOrder.id)
-            .limit(PER_SECTION)
+    shown = [order_id for key in SECTIONS for order_id in ids[key][:PER_SECTION]]
+    picks = {
+        "shown": mine.where(WorkOrder.id.in_(shown)),
+        "done": mine.where(
+            WorkOrder.status.in_(("completed", "closed")),
+            WorkOrder.completed_at >= now - datetime.timedelta(days=RECENT_DAYS),
         )
-        for key, condition in sections.items()
+        .order_by(WorkOrder.completed_at.desc())
+        .limit(PER_SECTION),
     }
-    sums = [fn.SUM(Case(None, [(condition, 1)], 0)) for condition in sections.values()]
-    counting = visible(WorkOrder, current_user, *sums).where(is_open(), assigned)
-    counts = dict(zip(sections, counting.tuples().get(), strict=True))
+    found = read_picks(picks, WorkOrder.id)
+    cards = {order.id: order for order in found["shown"]}
+    groups = {key: [cards[i] for i in ids[key][:PER_SECTION] if i in cards] for key in SECTIONS}
+    done = sorted(found["done"], key=lambda order: order.completed_at, reverse=True)
+    with_names([*cards.values(), *done])
     links = {
         "overdue": url_for("work_orders.index", assignee="me", overdue=1),
         "today": url_for("work_orders.index", assignee="me", due_from=today, due_to=today),
@@ -68,19 +69,34 @@ def my_work():
         ),
         "unscheduled": url_for("work_orders.index", assignee="me", sort="-due"),
     }
-    done = list(
-        with_names(mine.where(WorkOrder.status.in_(("completed", "closed"))))
-        .where(WorkOrder.completed_at >= now - datetime.timedelta(days=RECENT_DAYS))
-        .order_by(WorkOrder.completed_at.desc())
-        .limit(PER_SECTION)
-    )
     return render(
         "work_orders/my_work.html",
         groups=groups,
-        counts={key: count or 0 for key, count in counts.items()},
+        counts={key: len(ids[key]) for key in SECTIONS},
         links=links,
         done=done,
         now=now,
         status_labels=STATUS_LABELS,
         upcoming_days=UPCOMING_DAYS,
     )
+
+
+def _open_by_section(mine, now, day_end, horizon):
+    """{section: ids of the person's open orders in it, soonest due first, then the most
+    urgent}: every open order of theirs is read in one query (a few hundred ids, due dates
+    and priorities, from the open work index of their projects) and sorted here, which
+    gives each section's count and its first cards without a query per section."""
+    rows = mine.select(WorkOrder.id, WorkOrder.due_at, PRIORITY_RANK).where(is_open()).tuples()
+    ids = {key: [] for key in SECTIONS}
+    undated = datetime.datetime.min  # alone in its section: any date sorts them by priority
+    soonest = sorted(rows, key=lambda row: (row[1] or undated, -row[2], row[0]))
+    for order_id, due_at, _rank in soonest:
+        if due_at is None:
+            ids["unscheduled"].append(order_id)
+        elif due_at < now:
+            ids["overdue"].append(order_id)
+        elif due_at < day_end:
+            ids["today"].append(order_id)
+        elif due_at < horizon:
+            ids["upcoming"].append(order_id)
+    return ids
