@@ -484,14 +484,15 @@ def measure(client, recorder, path, headers, repeat, show_sql=False, explain_ove
     times, counts, pragmas, sql_ms, statuses = [], [], [], [], {response.status_code}
     for _ in range(repeat):
         recorder.start()
-        pids = server_pids(db.obj) if CLOCK["name"] == "work" else ()
-        server_started = server_cpu(pids)
+        server_started = server_times(db.obj) if CLOCK["name"] == "work" else {}
         started, cpu_started = time.perf_counter(), time.thread_time()
         response = client.get(path, headers=headers)
         wall, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
         events = recorder.stop()
         if CLOCK["name"] == "work":
-            times.append((cpu + server_cpu(pids) - server_started) * 1000)
+            server = server_times(db.obj)  # a backend may be new (the pool replaced one)
+            server = sum(ns - server_started.get(pid, 0) for pid, ns in server.items())
+            times.append((cpu + server / 1e9) * 1000)
         elif CLOCK["name"] == "cpu":
             server = isinstance(db.obj, PostgresqlDatabase)
             times.append((cpu + (sum(e.duration for e in events) if server else 0)) * 1000)
@@ -525,14 +526,25 @@ def server_pids(database):
     return tuple(conn.info.backend_pid for conn in connections if not conn.closed)
 
 
-def server_cpu(pids):
-    """Seconds of CPU the processes `pids` have had (/proc/<pid>/schedstat: nanoseconds on a
-    CPU, not counting the wait for one). The server must run on this machine."""
-    total = 0
-    for pid in pids:
+def _on_cpu(pid):
+    """Nanoseconds process `pid` has spent on a CPU, not counting its wait for one
+    (/proc/<pid>/schedstat: the server must run on this machine); None once it has ended."""
+    try:
         with open(f"/proc/{pid}/schedstat") as stat:
-            total += int(stat.read().split()[0])
-    return total / 1e9
+            return int(stat.read().split()[0])
+    except FileNotFoundError:
+        return None
+
+
+def server_times(database):
+    """{backend pid: nanoseconds on a CPU} for `database`'s connections."""
+    times = {pid: _on_cpu(pid) for pid in server_pids(database)}
+    return {pid: ns for pid, ns in times.items() if ns is not None}
+
+
+def server_cpu(pids):
+    """Seconds of CPU the processes `pids` have had (those still running)."""
+    return sum(ns for ns in map(_on_cpu, pids) if ns is not None) / 1e9
 
 
 def per_page_counts(client, recorder, path):
