@@ -461,6 +461,10 @@ def generate(url, assets, fresh=False, seed=2024):
     started = time.perf_counter()
     if fresh:
         reset_database(url)
+        # The demo's alerts write mail with links: the outbox needs the app's URL map.
+        from app import create_app
+
+        create_app({"DATABASE_URL": url})
     database = open_database(url)
     db.initialize(database)
     rng = random.Random(seed)

@@ -113,6 +113,7 @@ def show(schedule_id):
 
 def _show_context(schedule):
     tz = schedule.location.timezone
+    assigned = set(schedule.assignee_ids())
     rule = schedule.rule(tz)
     upcoming = []
     if schedule.next_due_at is not None and schedule.is_active:
@@ -143,11 +144,7 @@ def _show_context(schedule):
         may_manage=can_manage(current_user),
         meter=Meter.get_or_none(Meter.id == schedule.meter_id) if schedule.meter_id else None,
         procedure=schedule.procedure if schedule.procedure_id else None,
-        assignees=[
-            u.name
-            for u in project_team(schedule.project_id)
-            if u.id in set(schedule.assignee_ids())
-        ],
+        assignees=[u.name for u in project_team(schedule.project_id) if u.id in assigned],
     )
 
 
