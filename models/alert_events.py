@@ -5,7 +5,7 @@ facts for the inbox and the email. Who may hear it is decided in models/alerts.n
 from peewee import JOIN, fn
 
 from .alert_email import local_time
-from .alerts import Alert, email_contact, managers_of, notify, subject_for
+from .alerts import Alert, email_contact, managers_of, notify, notify_many, subject_for
 from .asset import Asset
 from .base import utcnow
 from .client import Client
@@ -79,8 +79,23 @@ def order_created(order, actor, assignees):
     """A new order's assignees hear of it: "preventive work" when a schedule made it."""
     if not assignees:
         return
-    order = order_details([order.id])[order.id]
     if order.type == "preventive" and getattr(actor, "id", None) is None:
+        pm_generated([(order, assignees)])
+        return
+    order = order_details([order.id])[order.id]
+    _assigned(order, actor, [u.id for u in assignees])
+
+
+def pm_generated(orders):
+    """The assignees of orders a schedule made hear of them: [(order, assignees)] as the
+    generation pass makes them, read and written together (a few queries a batch)."""
+    orders = [(order, people) for order, people in orders if people]
+    if not orders:
+        return
+    details = order_details([order.id for order, _ in orders])
+    items = []
+    for order, people in orders:
+        order = details[order.id]
         alert = order_alert(
             "pm_generated",
             order,
@@ -89,9 +104,8 @@ def order_created(order, actor, assignees):
             f"{_due_text(order)}.",
             actions=("acknowledge", "start"),
         )
-        notify(alert, order, [u.id for u in assignees], actor)
-        return
-    _assigned(order, actor, [u.id for u in assignees])
+        items.append((alert, order, [u.id for u in people]))
+    notify_many(items)
 
 
 def assignees_changed(order, actor, added_ids, removed_ids=()):

@@ -84,9 +84,14 @@ def _chunk(items, actor_for):
     Occurrence.update(work_order=Case(Occurrence.id, links)).where(
         Occurrence.id.in_([occurrence for occurrence, _ in links])
     ).execute()
-    events = alert_events()
+    events, by_schedule = alert_events(), []
     for item, order in zip(items, orders, strict=True):
-        events.order_created(order, actor_for(order.organisation_id), teams[item.schedule.id])
+        actor = actor_for(order.organisation_id)
+        if getattr(actor, "id", None) is None:  # the worker: "preventive work generated"
+            by_schedule.append((order, teams[item.schedule.id]))
+        else:  # a person pressed "generate now": "X assigned you"
+            events.order_created(order, actor, teams[item.schedule.id])
+    events.pm_generated(by_schedule)
     return {item.ident: order for item, order in zip(items, orders, strict=True)}
 
 
