@@ -139,3 +139,19 @@ def test_occurrence_deadlines_are_filled_in_from_the_site_zone(scratch_database)
     migrations.upgrade(database)
     with database.bind_ctx(MODELS):
         assert Occurrence.get().deadline_at == dt.datetime(2025, 6, 2, 14, 0)  # midnight there
+
+
+def test_the_calendar_index_carries_each_orders_scope(scratch_database):
+    """0023: a limited manager's or a filtered calendar reads its days from the index alone."""
+    migrations.upgrade(scratch_database)
+    if TEST_DATABASE_URL:
+        sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'work_order_calendar'"
+    else:
+        sql = "SELECT sql FROM sqlite_master WHERE name = 'work_order_calendar'"
+    (definition,) = scratch_database.execute_sql(sql).fetchone()
+    assert all(column in definition for column in ("location_id", "project_id", "client_id"))
+    names = [m.name for m in migrations.runner(scratch_database).migrations()]
+    since = names[names.index("0023_calendar_index_scope") :]
+    migrations.downgrade(scratch_database, steps=len(since))
+    (definition,) = scratch_database.execute_sql(sql).fetchone()
+    assert "location_id" not in definition
