@@ -10,6 +10,7 @@ Every day's member of the UNION is the same SQL with other bounds, so Peewee bui
 member and the others reuse its text (building 42 members took ~15 ms of Python a page).
 """
 
+import bisect
 import datetime
 
 from peewee import Select, Value
@@ -59,6 +60,20 @@ def first_per_period(query, column, id_column, bounds, cap):
         own[slots[_LO][0]], own[slots[_HI][0]], own[slots[_PERIOD][0]] = lo, hi, i
         all_params.extend(own)
     return list(database.execute_sql(" UNION ALL ".join([sql] * len(spans)), all_params))
+
+
+def per_period_in_one_read(query, column, id_column, bounds, cap):
+    """first_per_period's rows from one range read, for a query whose rows are few (one
+    person's assignments): each day's member of the UNION would walk the person's whole
+    list again (a technician's month on SQLite: 35 walks of 20,000 assignments, 650 ms)."""
+    rows = query.where(column >= bounds[0], column < bounds[-1]).order_by(column, id_column)
+    found, counts = [], [0] * (len(bounds) - 1)
+    for row_id, moment in rows.tuples():
+        period = bisect.bisect_right(bounds, moment) - 1
+        if 0 <= period < len(counts) and counts[period] < cap:
+            counts[period] += 1
+            found.append((row_id, period))
+    return found
 
 
 def tally(rows, periods, shown):

@@ -26,7 +26,7 @@ from peewee import JOIN, DateTimeField, ForeignKeyField, IntegerField, Postgresq
 
 from .asset import Asset
 from .base import BaseModel, db, utcnow
-from .calendar_days import first_per_period, tally
+from .calendar_days import first_per_period, per_period_in_one_read, tally
 from .client import Client
 from .location import Location
 from .organisation import Organisation
@@ -266,9 +266,8 @@ def forecast_by_day(user, bounds, filters, shown=3, cap=100, now=None):
     now = now or utcnow()
     horizon = datetime.datetime.combine(add_months(now.date(), SHOWN_MONTHS), now.time())
     F = ForecastOccurrence
-    rows = first_per_period(
-        _day_query(user, filters), F.due_at, F.id, [min(b, horizon) for b in bounds], cap
-    )
+    read = per_period_in_one_read if filters.get("technician") else first_per_period
+    rows = read(_day_query(user, filters), F.due_at, F.id, [min(b, horizon) for b in bounds], cap)
     first, counts = tally(rows, len(bounds) - 1, shown)
     days = [[] for _ in counts]
     for entry in _details(first):

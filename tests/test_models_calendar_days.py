@@ -6,7 +6,7 @@ import datetime as dt
 from peewee import fn
 
 from models import WorkOrder
-from models.calendar_days import _member, first_per_period, tally
+from models.calendar_days import _member, first_per_period, per_period_in_one_read, tally
 from models.visibility import visible
 
 
@@ -35,5 +35,12 @@ def test_first_rows_of_each_day_counted_up_to_the_cap(make_project, make_user):
         member = _member(query, WorkOrder.due_at, WorkOrder.id, bounds[i], bounds[i + 1], i, 3)
         built = member if built is None else built + member
     assert sorted(rows) == sorted(built.bind(WorkOrder._meta.database).tuples())
+    # One person's calendar reads its range once: the same rows, days and caps.
+    read_once = per_period_in_one_read(query, WorkOrder.due_at, WorkOrder.id, bounds, cap=3)
+    assert sorted(read_once) == sorted(rows)
+    clipped = [*bounds[:2], bounds[2], bounds[2], bounds[2]]  # empty periods at the end
+    assert {
+        p for _, p in per_period_in_one_read(query, WorkOrder.due_at, WorkOrder.id, clipped, 3)
+    } == {0, 1}
     assert first_per_period(query, WorkOrder.due_at, WorkOrder.id, [start, start], 3) == []
     assert WorkOrder.select(fn.COUNT(WorkOrder.id)).scalar() == 8

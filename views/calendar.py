@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from peewee import JOIN, SQL, Case, fn
 
 from models import Asset, Assignment, User, WorkOrder
-from models.calendar_days import first_per_period, tally
+from models.calendar_days import first_per_period, per_period_in_one_read, tally
 from models.clock import local_day_bounds, zone
 from models.visibility import visible
 from models.work_order import STATUS_LABELS, STATUSES
@@ -135,11 +135,12 @@ def _bucket(bounds, lo=0, hi=None):
                 _bucket(bounds, mid, hi))  # fmt: skip
 
 
-def day_orders(query, bounds, shown):
+def day_orders(query, bounds, shown, one_person=False):
     """The first `shown` orders of each day (by due time) and each day's count up to
     ORDER_CAP, in two queries: one capped range read per day (models/calendar_days.py), then the
-    shown rows by id."""
-    rows = first_per_period(
+    shown rows by id. One person's orders (`one_person`) are read in one range."""
+    read = per_period_in_one_read if one_person else first_per_period
+    rows = read(
         query.select(WorkOrder.id, WorkOrder.due_at), WorkOrder.due_at, WorkOrder.id, bounds,
         ORDER_CAP,
     )  # fmt: skip
@@ -281,7 +282,7 @@ def index():
     first, last = span(view, anchor)
     dates, bounds = day_bounds(first, last, tz)
     query = calendar_orders(current_user, filters)
-    orders = day_orders(query, bounds, SHOWN_PER_DAY[view])
+    orders = day_orders(query, bounds, SHOWN_PER_DAY[view], bool(filters["technician"]))
     forecast = forecast_days(current_user, bounds, filters)
     month = anchor.month if view == "month" else None
     days = build_days(dates, tz, month, orders, forecast, filters)
