@@ -138,3 +138,59 @@ def test_occurrence_deadlines_are_filled_in_from_the_site_zone(scratch_database)
     migrations.upgrade(database)
     with database.bind_ctx(MODELS):
         assert Occurrence.get().deadline_at == dt.datetime(2025, 6, 2, 14, 0)  # midnight there
+
+
+def test_assignment_copies_are_filled_in_and_taken_away(scratch_database):
+    """0021 gives existing assignments their order's open flag, due date and estimate, and
+    its rollback takes the columns, triggers and index away again."""
+    import datetime as dt
+
+    from models import Assignment, Client, Location, Organisation, Project, User, WorkOrder
+
+    database = scratch_database
+    migrations.upgrade(database)
+    with database.bind_ctx(MODELS):
+        org = Organisation.create(name="Org")
+        site = Location.create(organisation=org, name="Leeds", timezone="UTC")
+        client = Client.create(organisation=org, location=site, name="Client")
+        project = Project.create(organisation=org, client=client, code="P", name="Project")
+        tech = User.create(
+            organisation=org, email="t@example.com", name="Tech", password_hash="-",
+            role="technician",
+        )  # fmt: skip
+        orders = [
+            WorkOrder.create(
+                organisation=org,
+                location=site,
+                client=client,
+                project=project,
+                number=n,
+                title="Job",
+            )
+            for n in (1, 2)
+        ]
+        for order in orders:
+            Assignment.create(organisation=org, work_order=order, user=tech)
+    assert migrations.runner(database).down("0021_assignment_workload") == [
+        "0021_assignment_workload"
+    ]
+    columns = {c.name for c in database.get_columns("assignment")}
+    assert not columns & {"is_open", "due_at", "estimated_hours"}
+    assert WORKLOAD_INDEX not in {i.name for i in database.get_indexes("assignment")}
+    due = dt.datetime(2030, 1, 2, 3, 4, 5)
+    with database.bind_ctx([WorkOrder]):  # a trigger left behind would fail on the columns
+        WorkOrder.update(due_at=due, estimated_hours=2).where(WorkOrder.number == 1).execute()
+        WorkOrder.update(status="completed").where(WorkOrder.number == 2).execute()
+    migrations.upgrade(database)
+    with database.bind_ctx(MODELS):
+        rows = (
+            Assignment.select(WorkOrder.number, Assignment.is_open, Assignment.due_at)
+            .join(WorkOrder)
+            .order_by(WorkOrder.number)
+            .tuples()
+        )
+        assert list(rows) == [(1, True, due), (2, False, None)]
+        hours = Assignment.select(Assignment.estimated_hours).join(WorkOrder)
+        assert float(hours.where(WorkOrder.number == 1).scalar()) == 2.0
+        WorkOrder.update(status="in_progress").where(WorkOrder.number == 2).execute()
+        assert Assignment.get(Assignment.work_order == orders[1].id).is_open  # triggers again
