@@ -220,6 +220,25 @@ def test_search_combines_with_filters(register, login):
         assert got == [a.id for a in expected if a.status == status]
 
 
+@pytest.mark.parametrize("sort", ["tag", "-name"])
+def test_a_search_past_its_count_limit_still_pages_in_sort_order(
+    register, login, monkeypatch, sort
+):
+    """A frequent term counts to the limit ("5+") and its pages are the first matches in
+    the sort order, however the database finds them."""
+    monkeypatch.setattr(assets_register, "SEARCH_COUNT_LIMIT", 5)
+    browser = login(register["users"]["admin"])
+    key = {"tag": lambda a: (a.tag, a.id), "-name": lambda a: (a.name, a.id)}[sort]
+    expected = sorted(
+        (a for a in live(register["org"]) if searched("pump")(a)),
+        key=key,
+        reverse=sort.startswith("-"),
+    )
+    assert len(expected) > 10
+    url = "/assets?" + urlencode({"q": "pump", "sort": sort, "per_page": 25})
+    assert listed(browser.get(url)) == [a.id for a in expected[:5]]
+
+
 # Every sort, both ways, page by page
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from test_work_orders_dispatch import counting_queries
 
 from models import Meter, Occurrence, Schedule, WorkOrder
 from models.schedule_commands import create_schedule
@@ -238,3 +239,20 @@ def test_weekdays_are_tick_boxes_and_saved(client, auth, site):
     assert Schedule.get().weekdays == "0,3"
     page = client.get(f"/schedules/{Schedule.get().id}/edit").get_data(as_text=True)
     assert re.search(r'<input checked id="weekdays-0"[^>]*type="checkbox" value="0"', page)
+
+
+def test_the_schedule_page_costs_the_same_queries_whatever_the_team_size(
+    client, auth, site, make_user
+):
+    schedule = _schedule(site)
+    auth.login(site.manager)
+
+    def queries():
+        with counting_queries() as seen:
+            assert client.get(f"/schedules/{schedule.id}").status_code == 200
+        return len(seen)
+
+    small = queries()
+    for n in range(5):
+        make_user("technician", projects=[site.project], name=f"Extra {n}")
+    assert queries() == small

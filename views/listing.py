@@ -65,6 +65,7 @@ def paginate(
     sort_limit=None,
     count=None,
     sort_matches=False,
+    sort_every_match=False,
 ):
     """Apply ?q, ?sort, ?page and ?per_page to `query` and return one Page.
 
@@ -103,7 +104,11 @@ def paginate(
     deep page of a narrow filter read the whole index (6,000 assets of 200,000 that are
     down, their last page by tag: 99 ms walking, 10 ms sorting); PostgreSQL misjudges a
     filter that goes with the sort order (a category's tags share a prefix). Sorting at most
-    `count_limit` rows bounds the cost either way.
+    `count_limit` rows bounds the cost either way. `sort_every_match` sorts the matches past
+    `count_limit` too: for a search, whose index lists every match cheaply, while walking the
+    sort index for a term that goes with the sort order ("cold" and the cold rooms' CR-
+    tags) passed 42,000 rows before the first page of matches (60 ms, against 20 ms to sort
+    16,000 matches).
     """
     notices = []
     model = query.model
@@ -134,7 +139,7 @@ def paginate(
     capped = count_limit is not None and found > count_limit
     total = count_limit if capped else found
     apart = sort_limit is not None and found <= sort_limit
-    if sort_matches and not capped:
+    if sort_every_match or (sort_matches and not capped):
         column = fn.COALESCE(column, column)  # the same values, but no index walks them
     order, backwards = _orders(model, column, sort.startswith("-"), key in nulls_last, null_flags)
     pages = max(1, math.ceil(total / per_page))

@@ -186,6 +186,8 @@ def index():
         sort_joins=with_sort_name,
         count_limit=SEARCH_COUNT_LIMIT if search_terms() else COUNT_LIMIT,
         sort_matches=True,
+        # Through the search index (three letters or more); shorter terms scan anyway.
+        sort_every_match=len(search_terms()) >= 3,
     )
     # An HTMX request only needs the results block: skip the filter bar's queries.
     options = {} if is_htmx() else filter_options(filters)
