@@ -143,8 +143,8 @@ def test_occurrence_deadlines_are_filled_in_from_the_site_zone(scratch_database)
 
 
 def test_assignment_copies_are_filled_in_and_taken_away(scratch_database):
-    """0021 gives existing assignments their order's open flag, due date and estimate, and
-    its rollback takes the columns, triggers and index away again."""
+    """0021 gives existing assignments their order's open flag, and an open order's due date
+    and estimate, and its rollback takes the columns, triggers and index away again."""
     import datetime as dt
 
     from models import Assignment, Client, Location, Organisation, Project, User, WorkOrder
@@ -176,7 +176,7 @@ def test_assignment_copies_are_filled_in_and_taken_away(scratch_database):
     reverted = migrations.runner(database).down("0021_assignment_workload")  # and any later
     assert reverted[-1] == "0021_assignment_workload"
     columns = {c.name for c in database.get_columns("assignment")}
-    assert not columns & {"is_open", "due_at", "estimated_hours"}
+    assert not columns & {"is_open", "open_due_at", "open_hours"}
     assert WORKLOAD_INDEX not in {i.name for i in database.get_indexes("assignment")}
     due = dt.datetime(2030, 1, 2, 3, 4, 5)
     with database.bind_ctx([WorkOrder]):  # a trigger left behind would fail on the columns
@@ -185,13 +185,13 @@ def test_assignment_copies_are_filled_in_and_taken_away(scratch_database):
     migrations.upgrade(database)
     with database.bind_ctx(MODELS):
         rows = (
-            Assignment.select(WorkOrder.number, Assignment.is_open, Assignment.due_at)
+            Assignment.select(WorkOrder.number, Assignment.is_open, Assignment.open_due_at)
             .join(WorkOrder)
             .order_by(WorkOrder.number)
             .tuples()
         )
         assert list(rows) == [(1, True, due), (2, False, None)]
-        hours = Assignment.select(Assignment.estimated_hours).join(WorkOrder)
+        hours = Assignment.select(Assignment.open_hours).join(WorkOrder)
         assert float(hours.where(WorkOrder.number == 1).scalar()) == 2.0
         WorkOrder.update(status="in_progress").where(WorkOrder.number == 2).execute()
         assert Assignment.get(Assignment.work_order == orders[1].id).is_open  # triggers again

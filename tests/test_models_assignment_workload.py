@@ -1,6 +1,7 @@
-"""Each assignment's copies of its order's open flag, due date and estimate (migration 0021)
-are kept right by the database through every way orders and assignments change, and the
-board by technician sums the same numbers from them as from the orders themselves."""
+"""Each assignment's copies of its order's open flag, and while it is open its due date and
+estimate (migration 0021), are kept right by the database through every way orders and
+assignments change, and the board by technician sums the same numbers from them as from the
+orders themselves."""
 
 import datetime
 from decimal import Decimal
@@ -34,16 +35,18 @@ def order_for(team, assignees=(), **data):
 def copies(order):
     """The assignment rows' copies, as stored."""
     return [
-        (a.is_open, a.due_at, a.estimated_hours)
+        (a.is_open, a.open_due_at, a.open_hours)
         for a in Assignment.select().where(Assignment.work_order == order.id)
     ]
 
 
 def assert_follow(order, how_many):
-    """Every assignment of the order holds the order's values as they are now."""
+    """Every assignment of the order holds the order's values as they are now (no due date
+    or estimate once it is finished)."""
     fresh = WorkOrder.get_by_id(order.id)
     hours = None if fresh.estimated_hours is None else Decimal(fresh.estimated_hours)
-    want = (fresh.status in OPEN_STATUSES, fresh.due_at, hours)
+    is_open = fresh.status in OPEN_STATUSES
+    want = (is_open, fresh.due_at, hours) if is_open else (False, None, None)
     got = [(is_open, due, None if h is None else Decimal(h)) for is_open, due, h in copies(order)]
     assert got == [want] * how_many
 
@@ -97,8 +100,12 @@ def test_the_copies_follow_edits_reschedules_and_bulk_updates(team):
         WorkOrder.id.in_([order.id, other.id])
     ).execute()
     assert_follow(order, 1)
-    assert_follow(other, 1)
-    assert copies(other)[0][0] is False
+    assert copies(other) == [(False, None, None)]
+    later = due + datetime.timedelta(days=9)
+    WorkOrder.update(due_at=later).where(WorkOrder.id == other.id).execute()  # finished: no copy
+    assert copies(other) == [(False, None, None)]
+    WorkOrder.update(status="open").where(WorkOrder.id == other.id).execute()
+    assert copies(other) == [(True, later, Decimal(5))]
 
 
 def test_an_assignment_moved_or_saved_again_takes_its_orders_values(team):
@@ -107,7 +114,7 @@ def test_an_assignment_moved_or_saved_again_takes_its_orders_values(team):
     row = Assignment.get(Assignment.work_order == first.id)
     Assignment.update(work_order=second.id).where(Assignment.id == row.id).execute()
     assert_follow(second, 1)
-    row.due_at, row.is_open = datetime.datetime(1999, 1, 1), False  # stale copies...
+    row.open_due_at, row.is_open = datetime.datetime(1999, 1, 1), False  # stale copies...
     row.save()  # ...written back with the order id, as Model.save() writes every field
     assert_follow(first, 1)
 
