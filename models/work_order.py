@@ -364,8 +364,9 @@ class Assignment(BaseModel):
     # once finished), for the board's workload sums (views/work_orders/board.py). The code
     # never writes them: migration 0021's triggers do, on every insert here and every change
     # to the order. Its partial index assignment_open_work (organisation, open_due_at, user,
-    # open_hours WHERE is_open) is read alone.
-    is_open = BooleanField(default=False)
+    # open_hours WHERE is_open) is read alone. No Python default: an insert leaves the
+    # column out (the database's default, then the trigger), as the bench's bulk SQL does.
+    is_open = BooleanField()
     open_due_at = DateTimeField(null=True)
     open_hours = DecimalField(max_digits=7, decimal_places=2, null=True)
 
