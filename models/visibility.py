@@ -36,6 +36,13 @@ def manager_is_limited(user):
     return user.role == "manager" and bool(managed_location_ids(user))
 
 
+def sees_whole_organisation(user):
+    """Admins and managers not limited to locations: `scope` is their organisation and
+    nothing else, so any row's copy of the organisation id answers for it (the assignment
+    rows the board sums, say)."""
+    return user.role == "admin" or (user.role == "manager" and not manager_is_limited(user))
+
+
 def scope(model, user):
     """The WHERE expression limiting `model` to what `user` may see."""
     org = model.organisation == user.organisation_id

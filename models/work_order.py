@@ -360,6 +360,15 @@ class Assignment(BaseModel):
     organisation = ForeignKeyField(Organisation, on_delete="CASCADE")
     work_order = ForeignKeyField(WorkOrder, backref="assignments", on_delete="CASCADE")
     user = ForeignKeyField(User, on_delete="CASCADE")
+    # Copies of the order's open flag, and while it is open its due date and estimate (NULL
+    # once finished), for the board's workload sums (views/work_orders/board.py). The code
+    # never writes them: migration 0021's triggers do, on every insert here and every change
+    # to the order. Its partial index assignment_open_work (organisation, open_due_at, user,
+    # open_hours WHERE is_open) is read alone. No Python default: an insert leaves the
+    # column out (the database's default, then the trigger), as the bench's bulk SQL does.
+    is_open = BooleanField()
+    open_due_at = DateTimeField(null=True)
+    open_hours = DecimalField(max_digits=7, decimal_places=2, null=True)
 
     class Meta:
         indexes = ((("work_order", "user"), True), (("user", "work_order"), False))
@@ -407,10 +416,12 @@ def is_open():
     return WorkOrder.status.not_in([SQL(f"'{s}'") for s in finished])
 
 
-def due_before(moment):
+def due_before(moment, due_at=None):
     """due_at < moment, spelt as a range of the due date indexes: (due_at IS NULL) = FALSE first,
-    or SQLite counts overdue work through another open-work index, looking up every row."""
-    return (WorkOrder.due_at.is_null() == SQL("FALSE")) & (WorkOrder.due_at < moment)
+    or SQLite counts overdue work through another open-work index, looking up every row.
+    `due_at`: another table's copy of the column (Assignment.open_due_at), spelt alike."""
+    due_at = WorkOrder.due_at if due_at is None else due_at
+    return (due_at.is_null() == SQL("FALSE")) & (due_at < moment)
 
 
 FREQUENT_MATCHES = 20_000  # a search term matching more titles than this is "frequent"

@@ -40,6 +40,7 @@ DIALECT_SEARCH_INDEX = "asset_search_trgm"  # PostgreSQL pg_trgm
 # models cannot declare, and its search structures (FTS5 on SQLite, pg_trgm on PostgreSQL).
 LIST_INDEX_PREFIX = "wo_list_"
 REPORT_INDEX_PREFIX = "wo_report_"  # the reports' indexes (migration 0015), partial ones too
+WORKLOAD_INDEX = "assignment_open_work"  # the board's partial index (migration 0021)
 WORK_ORDER_SEARCH_TABLE = "work_order_search"
 
 
@@ -59,7 +60,7 @@ def schema_diff(database):
     drops = [
         i
         for i in diff.drop_indexes
-        if i.name != DIALECT_SEARCH_INDEX
+        if i.name not in (DIALECT_SEARCH_INDEX, WORKLOAD_INDEX)
         and not i.name.startswith((LIST_INDEX_PREFIX, REPORT_INDEX_PREFIX))
     ]
     return diff._replace(drop_indexes=drops)
@@ -155,3 +156,58 @@ def test_the_calendar_index_carries_each_orders_scope(scratch_database):
     migrations.downgrade(scratch_database, steps=len(since))
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert "location_id" not in definition
+
+
+def test_assignment_copies_are_filled_in_and_taken_away(scratch_database):
+    """0021 gives existing assignments their order's open flag, and an open order's due date
+    and estimate, and its rollback takes the columns, triggers and index away again."""
+    import datetime as dt
+
+    from models import Assignment, Client, Location, Organisation, Project, User, WorkOrder
+
+    database = scratch_database
+    migrations.upgrade(database)
+    with database.bind_ctx(MODELS):
+        org = Organisation.create(name="Org")
+        site = Location.create(organisation=org, name="Leeds", timezone="UTC")
+        client = Client.create(organisation=org, location=site, name="Client")
+        project = Project.create(organisation=org, client=client, code="P", name="Project")
+        tech = User.create(
+            organisation=org, email="t@example.com", name="Tech", password_hash="-",
+            role="technician",
+        )  # fmt: skip
+        orders = [
+            WorkOrder.create(
+                organisation=org,
+                location=site,
+                client=client,
+                project=project,
+                number=n,
+                title="Job",
+            )
+            for n in (1, 2)
+        ]
+        for order in orders:
+            Assignment.create(organisation=org, work_order=order, user=tech)
+    reverted = migrations.runner(database).down("0021_assignment_workload")  # and any later
+    assert reverted[-1] == "0021_assignment_workload"
+    columns = {c.name for c in database.get_columns("assignment")}
+    assert not columns & {"is_open", "open_due_at", "open_hours"}
+    assert WORKLOAD_INDEX not in {i.name for i in database.get_indexes("assignment")}
+    due = dt.datetime(2030, 1, 2, 3, 4, 5)
+    with database.bind_ctx([WorkOrder]):  # a trigger left behind would fail on the columns
+        WorkOrder.update(due_at=due, estimated_hours=2).where(WorkOrder.number == 1).execute()
+        WorkOrder.update(status="completed").where(WorkOrder.number == 2).execute()
+    migrations.upgrade(database)
+    with database.bind_ctx(MODELS):
+        rows = (
+            Assignment.select(WorkOrder.number, Assignment.is_open, Assignment.open_due_at)
+            .join(WorkOrder)
+            .order_by(WorkOrder.number)
+            .tuples()
+        )
+        assert list(rows) == [(1, True, due), (2, False, None)]
+        hours = Assignment.select(Assignment.open_hours).join(WorkOrder)
+        assert float(hours.where(WorkOrder.number == 1).scalar()) == 2.0
+        WorkOrder.update(status="in_progress").where(WorkOrder.number == 2).execute()
+        assert Assignment.get(Assignment.work_order == orders[1].id).is_open  # triggers again
