@@ -247,6 +247,39 @@ def test_managers_see_weekly_workload(client, auth, site):
     assert "Mo Mate" in load
 
 
+def _tom_weeks(body):
+    load = body[body.index("Workload per technician") :]
+    found = re.search(r"<th scope=\"row\">Tom Tech</th>(.*?)</tr>", load, re.S)
+    if found is None:
+        return None
+    cells = re.findall(r'<td class="num"[^>]*>(.*?)</td>', found.group(1), re.S)
+    return [re.sub(r"<[^>]+>|\s", "", cell) for cell in cells]
+
+
+def test_workload_is_the_open_work_whoever_looks_and_however_filtered(
+    client, auth, site, make_user
+):
+    """Done and cancelled work is no longer load; an admin's count (read from the
+    assignments' copies) equals a filtered view's (read through the orders), and a change
+    to an order shows at once."""
+    monday = datetime.datetime(2027, 6, 7, 9)
+    tech = [site["tech"]]
+    open_order = make_order(site["project"], "Open", monday, assignees=tech, hours=2)
+    make_order(site["project"], "Started", monday, assignees=tech, status="in_progress", hours=1)
+    make_order(site["project"], "Done", monday, assignees=tech, status="completed", hours=5)
+    make_order(site["project"], "Dropped", monday, assignees=tech, status="cancelled", hours=7)
+    admin = make_user("admin", organisation=site["org"])
+    auth.login(admin)
+    whole = _tom_weeks(client.get("/calendar?date=2027-06-01").get_data(as_text=True))
+    assert whole[1] == "2·3h"
+    project = site["project"].id
+    filtered = client.get(f"/calendar?date=2027-06-01&project={project}").get_data(as_text=True)
+    assert _tom_weeks(filtered) == whole
+    WorkOrder.update(status="completed").where(WorkOrder.id == open_order.id).execute()
+    later = _tom_weeks(client.get("/calendar?date=2027-06-01").get_data(as_text=True))
+    assert later[1] == "1·1h"
+
+
 def test_query_count_is_constant_as_orders_grow(client, auth, site):
     auth.login(site["manager"])
 

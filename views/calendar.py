@@ -17,8 +17,8 @@ from peewee import JOIN, SQL, Case, fn
 from models import Asset, Assignment, User, WorkOrder
 from models.calendar_days import first_per_period, per_period_in_one_read, tally
 from models.clock import local_day_bounds, zone
-from models.visibility import visible
-from models.work_order import STATUS_LABELS, STATUSES
+from models.visibility import sees_whole_organisation, visible
+from models.work_order import STATUS_LABELS, STATUSES, is_open
 
 from .calendar_forecast import ForecastDay, forecast_days
 from .listing import id_arg
@@ -123,16 +123,16 @@ def calendar_orders(user, filters):
     return query
 
 
-def _bucket(bounds, lo=0, hi=None):
-    """An expression giving the index of the period (day or week) due_at falls in, for
-    bounds[0] <= due_at < bounds[-1]: nested CASEs that halve the periods at each level, so
+def _bucket(column, bounds, lo=0, hi=None):
+    """An expression giving the index of the period (day or week) `column` falls in, for
+    bounds[0] <= column < bounds[-1]: nested CASEs that halve the periods at each level, so
     a row costs about log2(periods) comparisons (6 for a month) instead of up to 41."""
     hi = len(bounds) - 1 if hi is None else hi
     if hi - lo == 1:
         return SQL(str(lo))
     mid = (lo + hi) // 2
-    return Case(None, [(WorkOrder.due_at < bounds[mid], _bucket(bounds, lo, mid))],
-                _bucket(bounds, mid, hi))  # fmt: skip
+    return Case(None, [(column < bounds[mid], _bucket(column, bounds, lo, mid))],
+                _bucket(column, bounds, mid, hi))  # fmt: skip
 
 
 def day_orders(query, bounds, shown, one_person=False):
@@ -167,25 +167,44 @@ def day_orders(query, bounds, shown, one_person=False):
     return orders, counts
 
 
-def workload(query, week_bounds, filters):
-    """Per technician and week: how many orders and their estimated hours, in one query.
-    Grouped by the assignment's user id first and named after, so the names are looked up
-    once per person, not once per order."""
-    week = _bucket(week_bounds)
-    grouped = (
-        query.select(
-            Assignment.user.alias("uid"),
-            week.alias("week"),
-            fn.COUNT(WorkOrder.id).alias("orders"),
-            fn.SUM(WorkOrder.estimated_hours).alias("hours"),
-        )
-        .join(Assignment, on=(Assignment.work_order == WorkOrder.id))
-        .where(WorkOrder.due_at >= week_bounds[0], WorkOrder.due_at < week_bounds[-1])
-        .group_by(Assignment.user, SQL("2"))
+def _open_assignments(query, week_bounds, filters):
+    """(assignments of open orders due in the weeks, their due date column, their hours
+    column). Whoever sees the whole organisation, unfiltered by place, reads them from the
+    assignment rows alone (their copies of the order's due date and hours, and migration
+    0021's partial index): at 100,000 schedules a month holds 90,000 orders, whose join to
+    their assignments took 120-160 ms on PostgreSQL. Others go through their orders."""
+    whole = sees_whole_organisation(current_user) and not any(
+        filters[name] for name in ("location", "client", "project")
     )
+    if whole:
+        due, hours = Assignment.open_due_at, Assignment.open_hours
+        rows = Assignment.select().where(
+            Assignment.organisation == current_user.organisation_id, Assignment.is_open
+        )
+    else:
+        due, hours = WorkOrder.due_at, WorkOrder.estimated_hours
+        rows = query.join(Assignment, on=(Assignment.work_order == WorkOrder.id)).where(is_open())
+    rows = rows.where(due >= week_bounds[0], due < week_bounds[-1])
     if filters["technician"]:
-        grouped = grouped.where(Assignment.user == filters["technician"])
-    grouped = grouped.alias("load")
+        rows = rows.where(Assignment.user == filters["technician"])
+    return rows, due, hours
+
+
+def workload(query, week_bounds, filters):
+    """Per technician and week: the open work assigned to them (orders and estimated hours),
+    what is still to be done, in one query. Grouped by the assignment's user id first and
+    named after, so the names are looked up once per person, not once per order."""
+    rows, due, hours = _open_assignments(query, week_bounds, filters)
+    grouped = (
+        rows.select(
+            Assignment.user.alias("uid"),
+            _bucket(due, week_bounds).alias("week"),
+            fn.COUNT(SQL("*")).alias("orders"),
+            fn.SUM(hours).alias("hours"),
+        )
+        .group_by(Assignment.user, SQL("2"))
+        .alias("load")
+    )
     rows = (
         User.select(User.id, User.name, grouped.c.week, grouped.c.orders, grouped.c.hours)
         .join(grouped, on=(User.id == grouped.c.uid))
