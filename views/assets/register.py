@@ -29,6 +29,17 @@ from .choices import WARRANTY_CHOICES, filter_options, sees_an_organisation
 
 COUNT_LIMIT = 10_000  # the list counts (and pages through) at most this many assets
 SEARCH_COUNT_LIMIT = 1_000  # and this many found by a search: past that, more letters help
+# A term of one or two letters is a search being typed, which no search index serves (they
+# need three): its first hundred matches answer at once, and a third letter narrows.
+SHORT_SEARCH_COUNT_LIMIT = 100
+
+
+def _count_limit(q):
+    if not q:
+        return COUNT_LIMIT
+    return SEARCH_COUNT_LIMIT if len(q) >= 3 else SHORT_SEARCH_COUNT_LIMIT
+
+
 SORTS = {
     "tag": Asset.tag,
     "name": Asset.name,
@@ -184,7 +195,7 @@ def index():
         joins=with_names,
         display=(Asset, Project, Client),
         sort_joins=with_sort_name,
-        count_limit=SEARCH_COUNT_LIMIT if search_terms() else COUNT_LIMIT,
+        count_limit=_count_limit(search_terms()),
         sort_matches=True,
         # Through the search index (three letters or more); shorter terms scan anyway.
         sort_every_match=len(search_terms()) >= 3,
