@@ -211,3 +211,19 @@ def test_assignment_copies_are_filled_in_and_taken_away(scratch_database):
         assert float(hours.where(WorkOrder.number == 1).scalar()) == 2.0
         WorkOrder.update(status="in_progress").where(WorkOrder.number == 2).execute()
         assert Assignment.get(Assignment.work_order == orders[1].id).is_open  # triggers again
+
+
+def test_the_asset_tag_index_carries_the_searched_columns(scratch_database):
+    """0024: a short search walks the list in tag order from the index alone."""
+    migrations.upgrade(scratch_database)
+    if TEST_DATABASE_URL:
+        sql = "SELECT indexdef FROM pg_indexes WHERE indexname = 'asset_list_tag'"
+    else:
+        sql = "SELECT sql FROM sqlite_master WHERE name = 'asset_list_tag'"
+    (definition,) = scratch_database.execute_sql(sql).fetchone()
+    assert all(column in definition for column in ("name", "serial", "make", "model"))
+    names = [m.name for m in migrations.runner(scratch_database).migrations()]
+    since = names[names.index("0024_asset_list_tag_search") :]
+    migrations.downgrade(scratch_database, steps=len(since))
+    (definition,) = scratch_database.execute_sql(sql).fetchone()
+    assert "serial" not in definition and "warranty_end" in definition
