@@ -34,6 +34,15 @@ SEARCH_COUNT_LIMIT = 1_000  # and this many found by a search: past that, more l
 SHORT_SEARCH_COUNT_LIMIT = 100
 
 
+def _sorts_every_match(q):
+    """Whether a search's page is picked by sorting all its matches: when the search index
+    lists them (three letters or more), or when the viewer is a technician or a client user,
+    whose assets are read by project or client, a few thousand at most. One or two letters
+    over a manager's locations or a whole organisation walk the sort order instead: tens
+    of thousands of assets match them."""
+    return bool(q) and (len(q) >= 3 or current_user.role in ("technician", "client"))
+
+
 def _count_limit(q):
     if not q:
         return COUNT_LIMIT
@@ -197,8 +206,7 @@ def index():
         sort_joins=with_sort_name,
         count_limit=_count_limit(search_terms()),
         sort_matches=True,
-        # Through the search index (three letters or more); shorter terms scan anyway.
-        sort_every_match=len(search_terms()) >= 3,
+        sort_every_match=_sorts_every_match(search_terms()),
     )
     # An HTMX request only needs the results block: skip the filter bar's queries.
     options = {} if is_htmx() else filter_options(filters)
