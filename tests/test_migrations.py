@@ -227,3 +227,19 @@ def test_the_asset_tag_index_carries_the_searched_columns(scratch_database):
     migrations.downgrade(scratch_database, steps=len(since))
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert "serial" not in definition and "warranty_end" in definition
+
+
+def test_the_asset_search_index_leads_with_the_location_on_postgresql(scratch_database):
+    """0025: a limited manager's search reads only their locations' entries."""
+    migrations.upgrade(scratch_database)
+    if not TEST_DATABASE_URL:
+        assert DIALECT_SEARCH_TABLE in scratch_database.get_tables()  # SQLite: FTS5, unchanged
+        return
+    sql = f"SELECT indexdef FROM pg_indexes WHERE indexname = '{DIALECT_SEARCH_INDEX}'"
+    (definition,) = scratch_database.execute_sql(sql).fetchone()
+    assert "gin (location_id," in definition
+    names = [m.name for m in migrations.runner(scratch_database).migrations()]
+    since = names[names.index("0025_asset_search_by_location") :]
+    migrations.downgrade(scratch_database, steps=len(since))
+    (definition,) = scratch_database.execute_sql(sql).fetchone()
+    assert "location_id" not in definition and "gin_trgm_ops" in definition
