@@ -443,6 +443,20 @@ def make_users(org, locations, clients, projects, rng, now):
     return len(rows), len(members)
 
 
+def settle(database):
+    """After a bulk load: statistics, as the app and autovacuum would have them."""
+    step = time.perf_counter()
+    if isinstance(database, PostgresqlDatabase):
+        # What autovacuum does shortly after a bulk load: statistics and the visibility
+        # map (index-only scans), so the first measurements match the steady state.
+        database.execute_sql("VACUUM ANALYZE")
+        log("VACUUM ANALYZE", step)
+    else:
+        # What the app does at start (flask db upgrade, make run) and PRAGMA optimize after.
+        database.execute_sql("ANALYZE")
+        log("ANALYZE (SQLite statistics)", step)
+
+
 def reset_database(url):
     """Drop everything: the schema on PostgreSQL, the file on SQLite."""
     if url.startswith("sqlite:///"):
@@ -507,16 +521,7 @@ def generate(url, assets, fresh=False, seed=2024):
             users, members = make_users(org, located, clients, projects, rng, now)
             log(f"{users} users, {members} project memberships", step)
 
-        step = time.perf_counter()
-        if isinstance(database, PostgresqlDatabase):
-            # What autovacuum does shortly after a bulk load: statistics and the visibility
-            # map (index-only scans), so the first measurements match the steady state.
-            database.execute_sql("VACUUM ANALYZE")
-            log("VACUUM ANALYZE", step)
-        else:
-            # What the app does at start (flask db upgrade, make run) and PRAGMA optimize after.
-            database.execute_sql("ANALYZE")
-            log("ANALYZE (SQLite statistics)", step)
+        settle(database)
     log(f"done: {BENCH_ORG}, password {BENCH_PASSWORD!r}, admin {ADMIN_EMAIL}", started)
 
 

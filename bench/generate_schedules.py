@@ -18,8 +18,6 @@ import datetime
 import random
 import time
 
-from peewee import PostgresqlDatabase
-
 from models import (
     Asset,
     Location,
@@ -35,7 +33,7 @@ from models.forecast import rebuild_forecast
 from models.recurrence import Rule, after, due_at, local_date, on_or_after
 from models.schedule import Schedule, ScheduleAssignee
 
-from .generate import BENCH_ORG, insert_rows, log
+from .generate import BENCH_ORG, insert_rows, log, settle
 
 GROUP_SHARE = 0.03
 FLOATING_SHARE = 0.10
@@ -171,12 +169,7 @@ def generate(url, count, seed):
         for start in range(0, len(ids), 10_000):
             made += rebuild_forecast(ids[start : start + 10_000], now)
             log(f"forecast: {start + 10_000:,} schedules, {made:,} rows", step)
-        step = time.perf_counter()
-        if isinstance(database, PostgresqlDatabase):
-            database.execute_sql("VACUUM ANALYZE")
-        else:
-            database.execute_sql("ANALYZE")
-        log("statistics", step)
+        settle(database)
     log(f"done: {len(rows):,} schedules in {BENCH_ORG}", started)
 
 

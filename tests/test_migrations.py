@@ -134,9 +134,8 @@ def test_occurrence_deadlines_are_filled_in_from_the_site_zone(scratch_database)
             organisation=org, schedule=schedule, asset=asset, key="2025-06-02", due_at=due,
             deadline_at=due,
         )  # fmt: skip
-    names = [m.name for m in migrations.runner(database).migrations()]
-    since = names[names.index("0020_occurrence_deadline") :]
-    assert migrations.downgrade(database, steps=len(since)) == list(reversed(since))
+    reverted = migrations.runner(database).down("0020_occurrence_deadline")  # and any later
+    assert reverted[-1] == "0020_occurrence_deadline"
     migrations.upgrade(database)
     with database.bind_ctx(MODELS):
         assert Occurrence.get().deadline_at == dt.datetime(2025, 6, 2, 14, 0)  # midnight there
@@ -151,9 +150,7 @@ def test_the_calendar_index_carries_each_orders_scope(scratch_database):
         sql = "SELECT sql FROM sqlite_master WHERE name = 'work_order_calendar'"
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert all(column in definition for column in ("location_id", "project_id", "client_id"))
-    names = [m.name for m in migrations.runner(scratch_database).migrations()]
-    since = names[names.index("0023_calendar_index_scope") :]
-    migrations.downgrade(scratch_database, steps=len(since))
+    migrations.runner(scratch_database).down("0023_calendar_index_scope")  # and any later
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert "location_id" not in definition
 
@@ -222,9 +219,7 @@ def test_the_asset_tag_index_carries_the_searched_columns(scratch_database):
         sql = "SELECT sql FROM sqlite_master WHERE name = 'asset_list_tag'"
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert all(column in definition for column in ("name", "serial", "make", "model"))
-    names = [m.name for m in migrations.runner(scratch_database).migrations()]
-    since = names[names.index("0024_asset_list_tag_search") :]
-    migrations.downgrade(scratch_database, steps=len(since))
+    migrations.runner(scratch_database).down("0024_asset_list_tag_search")  # and any later
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert "serial" not in definition and "warranty_end" in definition
 
@@ -238,8 +233,6 @@ def test_the_asset_search_index_leads_with_the_location_on_postgresql(scratch_da
     sql = f"SELECT indexdef FROM pg_indexes WHERE indexname = '{DIALECT_SEARCH_INDEX}'"
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert "gin (location_id," in definition
-    names = [m.name for m in migrations.runner(scratch_database).migrations()]
-    since = names[names.index("0025_asset_search_by_location") :]
-    migrations.downgrade(scratch_database, steps=len(since))
+    migrations.runner(scratch_database).down("0025_asset_search_by_location")  # and any later
     (definition,) = scratch_database.execute_sql(sql).fetchone()
     assert "location_id" not in definition and "gin_trgm_ops" in definition

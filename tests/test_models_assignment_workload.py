@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from flask_login import login_user
 
-from models import Assignment, WorkOrder, dispatch, utcnow
+from models import Assignment, WorkOrder, dispatch, utcnow, workload
 from models.work_order import OPEN_STATUSES
 from views.work_orders import board
 
@@ -198,7 +198,7 @@ def test_the_board_sums_from_assignments_what_the_orders_say(
     with app.test_request_context():
         login_user(admin)
         days, from_assignments = board._workload()
-        monkeypatch.setattr(board, "sees_whole_organisation", lambda user: False)
+        monkeypatch.setattr(workload, "sees_whole_organisation", lambda user: False)
         _, through_orders = board._workload()
     expected = reference_load(org, "Australia/Sydney", now)
     assert len(days) == board.DAYS_AHEAD

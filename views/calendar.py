@@ -17,8 +17,9 @@ from peewee import JOIN, SQL, Case, fn
 from models import Asset, Assignment, User, WorkOrder
 from models.calendar_days import first_per_period, per_period_in_one_read, tally
 from models.clock import local_day_bounds, zone
-from models.visibility import sees_whole_organisation, visible
-from models.work_order import STATUS_LABELS, STATUSES, is_open
+from models.visibility import visible
+from models.work_order import STATUS_LABELS, STATUSES
+from models.workload import open_assignments
 
 from .calendar_forecast import ForecastDay, forecast_days
 from .listing import id_arg
@@ -167,34 +168,15 @@ def day_orders(query, bounds, shown, one_person=False):
     return orders, counts
 
 
-def _open_assignments(query, week_bounds, filters):
-    """(assignments of open orders due in the weeks, their due date column, their hours
-    column). Whoever sees the whole organisation, unfiltered by place, reads them from the
-    assignment rows alone (their copies of the order's due date and hours, and migration
-    0021's partial index): at 100,000 schedules a month holds 90,000 orders, whose join to
-    their assignments took 120-160 ms on PostgreSQL. Others go through their orders."""
-    whole = sees_whole_organisation(current_user) and not any(
-        filters[name] for name in ("location", "client", "project")
-    )
-    if whole:
-        due, hours = Assignment.open_due_at, Assignment.open_hours
-        rows = Assignment.select().where(
-            Assignment.organisation == current_user.organisation_id, Assignment.is_open
-        )
-    else:
-        due, hours = WorkOrder.due_at, WorkOrder.estimated_hours
-        rows = query.join(Assignment, on=(Assignment.work_order == WorkOrder.id)).where(is_open())
-    rows = rows.where(due >= week_bounds[0], due < week_bounds[-1])
-    if filters["technician"]:
-        rows = rows.where(Assignment.user == filters["technician"])
-    return rows, due, hours
-
-
 def workload(query, week_bounds, filters):
     """Per technician and week: the open work assigned to them (orders and estimated hours),
     what is still to be done, in one query. Grouped by the assignment's user id first and
     named after, so the names are looked up once per person, not once per order."""
-    rows, due, hours = _open_assignments(query, week_bounds, filters)
+    narrowed = any(filters[name] for name in ("location", "client", "project"))
+    rows, due, hours = open_assignments(current_user, query if narrowed else None)
+    rows = rows.where(due >= week_bounds[0], due < week_bounds[-1])
+    if filters["technician"]:
+        rows = rows.where(Assignment.user == filters["technician"])
     grouped = (
         rows.select(
             Assignment.user.alias("uid"),

@@ -13,11 +13,16 @@ from models import (
     AuditEvent,
     Client,
     Project,
-    ProjectMember,
     User,
     WorkOrder,
 )
-from models.visibility import can_manage, managed_location_ids, scope, visible
+from models.visibility import (
+    can_manage,
+    managed_location_ids,
+    member_project_ids,
+    scope,
+    visible,
+)
 from models.work_order import OPEN_STATUSES
 
 from ..access import manageable_or_404, manager_required, visible_or_404
@@ -157,23 +162,13 @@ def filtered_assets():
             query = query.where(Asset.warranty_end.between(today, horizon))
     q = search_terms()
     if q and current_user.role == "technician":
-        query = query.where(Asset.matching(q, few=True), Asset.project.in_(_member_project_ids()))
+        # Their projects spelt out: PostgreSQL then intersects the search index with the
+        # project index ("chiller": 16 -> 4 ms); SQLite tests their few thousand assets.
+        projects = member_project_ids(current_user)
+        query = query.where(Asset.matching(q, few=True), Asset.project.in_(projects))
     elif q:
         query = query.where(Asset.matching(q))
     return query, filters
-
-
-def _member_project_ids():
-    """A technician's projects as a list of ids. Their scope reads them in a subquery, and
-    with a search PostgreSQL then read every match in the organisation and dropped the other
-    projects' (15,000 rows for "chiller", 16 ms). Spelt out, the ids let it intersect the
-    search index with the project index (4 ms). The scope still applies: this only narrows."""
-    return [
-        project_id
-        for (project_id,) in ProjectMember.select(ProjectMember.project)
-        .where(ProjectMember.user == current_user.id)
-        .tuples()
-    ]
 
 
 def _join_condition(model):

@@ -8,8 +8,9 @@ from peewee import SQL, Value, fn
 
 from models import Assignment, WorkOrder, utcnow
 from models.clock import local_day_bounds, zone
-from models.visibility import sees_whole_organisation, visible
-from models.work_order import OPEN_STATUSES, STATUS_LABELS, due_before, is_open
+from models.visibility import visible
+from models.work_order import OPEN_STATUSES, STATUS_LABELS, due_before
+from models.workload import open_assignments
 
 from ..rendering import render
 from . import bp
@@ -91,27 +92,6 @@ def _capped_counts(statuses):
     }
 
 
-def _assigned_open_work():
-    """The assignments of the viewer's open orders, and the due date and estimated hours
-    columns to read. An organisation-wide viewer's come from the assignment rows alone,
-    which carry their order's open flag, due date and estimate (kept by migration 0021's
-    triggers), from one partial index: an admin's 20,000 overdue orders, joined to their
-    assignments, cost 60-140 ms on PostgreSQL. For them visible() is the organisation alone
-    (work orders are never archived), so both ways count the same orders. Anyone else sees
-    fewer orders, read through visible() as every list is."""
-    if sees_whole_organisation(current_user):
-        query = Assignment.select().where(
-            Assignment.organisation == current_user.organisation_id, Assignment.is_open
-        )
-        return query, Assignment.open_due_at, Assignment.open_hours
-    query = (
-        visible(WorkOrder, current_user)
-        .join(Assignment, on=(Assignment.work_order == WorkOrder.id))
-        .where(is_open())
-    )
-    return query, WorkOrder.due_at, WorkOrder.estimated_hours
-
-
 def _workload():
     """Per technician: overdue, each of the next days, and undated open orders, with
     estimated hours. Overdue and undated work is summed in the database; the coming week's
@@ -120,7 +100,7 @@ def _workload():
     today = datetime.datetime.now(zone(tz)).date()
     days = [today + datetime.timedelta(days=i) for i in range(DAYS_AHEAD)]
     now, end = utcnow(), local_day_bounds(days[-1], tz)[1]
-    assigned, due, estimate = _assigned_open_work()
+    assigned, due, estimate = open_assignments(current_user)
     hours = fn.COALESCE(fn.SUM(estimate), 0)
     totals = assigned.select(Assignment.user, fn.COUNT(SQL("*")), hours).group_by(Assignment.user)
     load = {
